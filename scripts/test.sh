@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The README's test command: installs what is missing, builds netcorr under ASan+UBSan, builds
+# the libFuzzer targets with clang, and runs every test (unit, end-to-end in throwaway network
+# namespaces, and short bounded fuzz runs). Needs root for ptrace, capture and namespaces.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+
+"$top/scripts/install-deps.sh"
+
+build=${NETCORR_TEST_BUILD:-"$top/build-test"}
+"$top/scripts/build.sh" "$build" -DNETCORR_SANITIZE=ON -DNETCORR_TESTS=ON
+
+fuzz_build=${NETCORR_FUZZ_BUILD:-"$top/build-fuzz"}
+NETCORR_BUILD_TARGET=fuzzers "$top/scripts/build.sh" "$fuzz_build" -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 \
+  -DNETCORR_FUZZ=ON -DNETCORR_TESTS=OFF
+
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+status=0
+(cd "$build" && ctest --output-on-failure --no-tests=error -j"$(nproc)" --timeout 600) || status=1
+(cd "$fuzz_build" && ctest --output-on-failure -j"$(nproc)" --timeout 300) || status=1
+exit $status

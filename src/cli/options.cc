@@ -1,0 +1,186 @@
+#include "src/cli/options.h"
+
+#include "absl/status/status.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+
+namespace netcorr::cli {
+
+namespace {
+
+// Splits "--flag=value" and takes the value from the next argument otherwise.
+class ArgCursor {
+ public:
+  explicit ArgCursor(const std::vector<std::string>& argv) : argv_(argv) {}
+  bool done() const { return i_ >= argv_.size(); }
+  const std::string& peek() const { return argv_[i_]; }
+  std::string next() { return argv_[i_++]; }
+  absl::StatusOr<std::string> value_for(absl::string_view flag) {
+    if (done()) return absl::InvalidArgumentError(absl::StrCat("option ", flag, " needs a value"));
+    return next();
+  }
+  std::vector<std::string> rest() {
+    std::vector<std::string> r(argv_.begin() + i_, argv_.end());
+    i_ = argv_.size();
+    return r;
+  }
+
+ private:
+  const std::vector<std::string>& argv_;
+  size_t i_ = 1;
+};
+
+absl::StatusOr<int> ParsePid(absl::string_view text) {
+  int pid = 0;
+  if (!absl::SimpleAtoi(text, &pid) || pid <= 0) {
+    return absl::InvalidArgumentError(absl::StrCat("-p needs a process id, got '", text, "'"));
+  }
+  return pid;
+}
+
+}  // namespace
+
+absl::StatusOr<Options> ParseOptions(const std::vector<std::string>& argv) {
+  Options o;
+  ArgCursor args(argv);
+  bool analyze = false;
+  if (!args.done() && args.peek() == "analyze") {
+    analyze = true;
+    args.next();
+  }
+  while (!args.done()) {
+    std::string arg = args.next();
+    std::string inline_value;
+    bool has_inline = false;
+    if (arg.rfind("--", 0) == 0) {
+      if (arg == "--") {
+        o.command = args.rest();
+        break;
+      }
+      if (auto eq = arg.find('='); eq != std::string::npos) {
+        inline_value = arg.substr(eq + 1);
+        arg = arg.substr(0, eq);
+        has_inline = true;
+      }
+    } else if (arg.size() > 2 && arg[0] == '-' && std::string("pousiw").find(arg[1]) !=
+                                                       std::string::npos) {
+      // -p4242, -oFILE: value glued to a short option, as getopt allows.
+      inline_value = arg.substr(2);
+      arg = arg.substr(0, 2);
+      has_inline = true;
+    } else if (arg.empty() || arg[0] != '-') {
+      // The first non-option starts the command, as with strace.
+      o.command.push_back(arg);
+      auto rest = args.rest();
+      o.command.insert(o.command.end(), rest.begin(), rest.end());
+      break;
+    }
+    auto value = [&]() -> absl::StatusOr<std::string> {
+      if (has_inline) return inline_value;
+      return args.value_for(arg);
+    };
+    if (arg == "-h" || arg == "--help") {
+      o.mode = Mode::kHelp;
+      return o;
+    } else if (arg == "--version" || arg == "-V") {
+      o.mode = Mode::kVersion;
+      return o;
+    } else if (arg == "-p") {
+      auto v = value();
+      if (!v.ok()) return v.status();
+      auto pid = ParsePid(*v);
+      if (!pid.ok()) return pid.status();
+      o.pids.push_back(*pid);
+    } else if (arg == "-f") {
+      o.follow_forks = true;
+    } else if (arg == "--no-follow") {
+      o.follow_forks = false;
+    } else if (arg == "--no-capture") {
+      o.capture = false;
+    } else if (arg == "--json") {
+      o.json = true;
+    } else if (arg == "--all") {
+      o.all = true;
+    } else if (arg == "--no-color") {
+      o.color = false;
+    } else if (arg == "-o" || arg == "-w" || arg == "-i" || arg == "-u" || arg == "-s" ||
+               arg == "--duration" || arg == "--strace" || arg == "--pcap") {
+      auto v = value();
+      if (!v.ok()) return v.status();
+      if (arg == "-o") o.output_path = *v;
+      if (arg == "-w") o.pcap_path = *v;
+      if (arg == "-i") o.interfaces.push_back(*v);
+      if (arg == "-u") o.user = *v;
+      if (arg == "--strace") o.strace_paths.push_back(*v);
+      if (arg == "--pcap") o.analyze_pcap_path = *v;
+      if (arg == "-s" && (!absl::SimpleAtoi(*v, &o.snaplen) || o.snaplen < 0 ||
+                          o.snaplen > 262144)) {
+        return absl::InvalidArgumentError(absl::StrCat("-s needs a snap length 0..262144, got '",
+                                                       *v, "'"));
+      }
+      if (arg == "--duration" && (!absl::SimpleAtod(*v, &o.duration_s) || o.duration_s <= 0)) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("--duration needs a positive number of seconds, got '", *v, "'"));
+      }
+    } else {
+      return absl::InvalidArgumentError(absl::StrCat("unknown option '", arg, "' (see -h)"));
+    }
+  }
+
+  if (analyze) {
+    if (o.strace_paths.empty() || o.analyze_pcap_path.empty()) {
+      return absl::InvalidArgumentError("analyze needs --strace FILE and --pcap FILE");
+    }
+    if (!o.command.empty() || !o.pids.empty()) {
+      return absl::InvalidArgumentError("analyze takes files, not a command or -p");
+    }
+    o.mode = Mode::kAnalyze;
+    return o;
+  }
+  if (!o.strace_paths.empty() || !o.analyze_pcap_path.empty()) {
+    return absl::InvalidArgumentError("--strace and --pcap go with 'netcorr analyze'");
+  }
+  if (!o.pids.empty() && !o.command.empty()) {
+    return absl::InvalidArgumentError("give either -p PID or a command, not both");
+  }
+  if (!o.pids.empty()) {
+    o.mode = Mode::kAttach;
+  } else if (!o.command.empty()) {
+    o.mode = Mode::kLaunch;
+  } else {
+    return absl::InvalidArgumentError("nothing to trace: give a command after --, or -p PID");
+  }
+  return o;
+}
+
+std::string UsageText() {
+  return R"(usage: netcorr [OPTIONS] -- COMMAND [ARGS...]    launch COMMAND and trace it
+       netcorr [OPTIONS] -p PID [-p PID...]         attach to running processes
+       netcorr analyze --strace FILE --pcap FILE    explain an existing strace log + capture
+
+netcorr records the results of a program's socket calls (ptrace) and the packets of its
+flows (libpcap) on one clock, and explains each failing or hanging call with the packets
+behind it.
+
+options:
+  -p PID          attach to PID (all its threads); repeatable. Ctrl-C detaches.
+  -f              follow forks and threads (the default); --no-follow to trace one process
+  -u USER         run COMMAND as USER (under sudo: the invoking user by default)
+  -o FILE         write the report to FILE instead of standard error
+  -w FILE         write the captured packets to FILE (pcapng, evidence packets commented)
+  -i IFACE        capture on IFACE (repeatable; default: any)
+  -s SNAPLEN      bytes kept of each packet (default keeps headers and handshakes)
+  --no-capture    trace syscalls only, print them like strace -yy
+  --json          write the report as JSON (schema in docs/json.md)
+  --all           show every call and packet in the timeline, not only around findings
+  --no-color      no colour even on a terminal
+  --duration S    stop tracing after S seconds (launch: the program is killed; attach: detached)
+  -h, --help      this text
+  --version       netcorr's version
+
+netcorr's exit status is the traced program's (128+N if a signal N ended it).
+)";
+}
+
+}  // namespace netcorr::cli

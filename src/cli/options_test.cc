@@ -1,0 +1,60 @@
+#include "src/cli/options.h"
+
+#include "gtest/gtest.h"
+
+namespace netcorr::cli {
+namespace {
+
+absl::StatusOr<Options> Parse(std::vector<std::string> args) {
+  args.insert(args.begin(), "netcorr");
+  return ParseOptions(args);
+}
+
+TEST(OptionsTest, LaunchTakesEverythingAfterDoubleDash) {
+  auto o = Parse({"-o", "r.txt", "--", "curl", "-sS", "-o", "x", "http://10.0.0.5/"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->mode, Mode::kLaunch);
+  EXPECT_EQ(o->output_path, "r.txt");
+  EXPECT_EQ(o->command, (std::vector<std::string>{"curl", "-sS", "-o", "x", "http://10.0.0.5/"}));
+}
+
+TEST(OptionsTest, FirstNonOptionStartsTheCommandLikeStrace) {
+  auto o = Parse({"--no-capture", "./app", "-p", "3"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_FALSE(o->capture);
+  EXPECT_EQ(o->command, (std::vector<std::string>{"./app", "-p", "3"}));
+}
+
+TEST(OptionsTest, AttachIsRepeatableAndAcceptsGluedValues) {
+  auto o = Parse({"-p", "4242", "-p4243", "-w", "out.pcapng", "-i", "eth0", "-s", "256"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->mode, Mode::kAttach);
+  EXPECT_EQ(o->pids, (std::vector<int>{4242, 4243}));
+  EXPECT_EQ(o->pcap_path, "out.pcapng");
+  EXPECT_EQ(o->interfaces, std::vector<std::string>{"eth0"});
+  EXPECT_EQ(o->snaplen, 256);
+}
+
+TEST(OptionsTest, AnalyzeNeedsBothFiles) {
+  auto ok = Parse({"analyze", "--strace", "a.strace", "--pcap=a.pcap", "--json"});
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  EXPECT_EQ(ok->mode, Mode::kAnalyze);
+  EXPECT_EQ(ok->analyze_pcap_path, "a.pcap");
+  EXPECT_TRUE(ok->json);
+  EXPECT_FALSE(Parse({"analyze", "--strace", "a.strace"}).ok());
+}
+
+TEST(OptionsTest, ErrorsNameTheProblem) {
+  auto bad_pid = Parse({"-p", "abc"});
+  ASSERT_FALSE(bad_pid.ok());
+  EXPECT_NE(bad_pid.status().message().find("abc"), std::string::npos);
+  auto unknown = Parse({"--frobnicate", "--", "true"});
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_NE(unknown.status().message().find("--frobnicate"), std::string::npos);
+  EXPECT_FALSE(Parse({}).ok());
+  EXPECT_FALSE(Parse({"-p", "1", "--", "true"}).ok());
+  EXPECT_FALSE(Parse({"-o"}).ok());
+}
+
+}  // namespace
+}  // namespace netcorr::cli

@@ -1,0 +1,39 @@
+#include "src/model/finding.h"
+
+#include <array>
+#include <utility>
+
+namespace netcorr {
+
+namespace {
+constexpr std::array<std::pair<FindingKind, std::string_view>, 12> kKindNames = {{
+    {FindingKind::kRefusedByRst, "refused_by_rst"},
+    {FindingKind::kSynUnanswered, "syn_unanswered"},
+    {FindingKind::kIcmpUnreachable, "icmp_unreachable"},
+    {FindingKind::kNoPacketSent, "no_packet_sent"},
+    {FindingKind::kResetByPeer, "reset_by_peer"},
+    {FindingKind::kClosedByPeer, "closed_by_peer"},
+    {FindingKind::kNoResponse, "no_response"},
+    {FindingKind::kDnsError, "dns_error"},
+    {FindingKind::kTlsAlert, "tls_alert"},
+    {FindingKind::kRetransmissions, "retransmissions"},
+    {FindingKind::kPmtuBlackhole, "pmtu_blackhole"},
+    {FindingKind::kUnexplained, "unexplained"},
+}};
+}  // namespace
+
+std::string_view FindingKindName(FindingKind kind) {
+  for (const auto& [k, name] : kKindNames) {
+    if (k == kind) return name;
+  }
+  return "unexplained";
+}
+
+std::optional<FindingKind> FindingKindFromName(std::string_view name) {
+  for (const auto& [k, n] : kKindNames) {
+    if (n == name) return k;
+  }
+  return std::nullopt;
+}
+
+}  // namespace netcorr
