@@ -29,6 +29,30 @@ std::string_view FindingKindName(FindingKind kind) {
   return "unexplained";
 }
 
+std::string_view FindingSeverityName(FindingSeverity severity) {
+  switch (severity) {
+    case FindingSeverity::kFailure:
+      return "failure";
+    case FindingSeverity::kSlow:
+      return "slow";
+    case FindingSeverity::kInfo:
+      return "info";
+  }
+  return "failure";
+}
+
+std::string_view IcmpSenderRoleName(IcmpSenderRole role) {
+  switch (role) {
+    case IcmpSenderRole::kDestination:
+      return "destination";
+    case IcmpSenderRole::kHop:
+      return "hop";
+    case IcmpSenderRole::kThisHost:
+      return "this_host";
+  }
+  return "destination";
+}
+
 std::optional<FindingKind> FindingKindFromName(std::string_view name) {
   for (const auto& [k, n] : kKindNames) {
     if (n == name) return k;

@@ -8,6 +8,7 @@
 
 #include "src/model/endpoint.h"
 #include "src/model/syscall_event.h"
+#include "src/model/time.h"
 
 namespace netcorr {
 
@@ -31,13 +32,99 @@ enum class FindingKind : uint8_t {
 std::string_view FindingKindName(FindingKind kind);
 std::optional<FindingKind> FindingKindFromName(std::string_view name);
 
+// How much a finding matters to the person reading the report; the correlator ranks by it.
+enum class FindingSeverity : uint8_t {
+  kFailure,  // the call failed, hung, or the program gave up on it
+  kSlow,     // the call succeeded, but the network made it slow
+  kInfo,     // normal-looking end worth showing (e.g. the peer closed the connection)
+};
+std::string_view FindingSeverityName(FindingSeverity severity);  // "failure", "slow", "info"
+
+// Who sent an ICMP error, relative to the flow it is about.
+enum class IcmpSenderRole : uint8_t {
+  kDestination,  // the remote address itself answered
+  kHop,          // a router on the path
+  kThisHost,     // one of this host's own addresses (a local firewall REJECT)
+};
+std::string_view IcmpSenderRoleName(IcmpSenderRole role);  // "destination", "hop", "this_host"
+
+// Structured evidence behind a finding, for --json and the report; plain values. Each part is
+// set only when the finding's kind uses it.
+struct HandshakeDetail {
+  std::vector<TimeNs> syn_times;  // our SYNs (first ones if there were many)
+  uint32_t syn_count = 0;         // all SYNs sent, including those not listed
+  bool syn_ack_seen = false;
+  bool rst_seen = false;
+};
+
+struct IcmpDetail {
+  bool v6 = false;
+  uint8_t type = 0;
+  uint8_t code = 0;
+  std::string description;  // IcmpError::Describe(): "host-unreachable", "frag-needed", ...
+  IpAddress sender;
+  IcmpSenderRole sender_role = IcmpSenderRole::kDestination;
+  uint32_t mtu = 0;  // frag-needed / packet-too-big only
+};
+
+struct StreamDetail {
+  uint64_t bytes_sent = 0;      // TCP payload bytes from the program
+  uint64_t bytes_received = 0;  // TCP payload bytes from the peer
+  TimeNs idle_before_ns = 0;    // quiet time on the flow before the RST/FIN
+  bool rst_from_peer = false;
+  bool fin_from_peer = false;
+  bool fin_from_us = false;
+};
+
+struct RetransmissionDetail {
+  uint32_t count = 0;                  // retransmitted segments (SYN or data) in the call's window
+  TimeNs first_ns = 0;                 // first transmission of the repeated segment
+  TimeNs last_ns = 0;                  // last retransmission
+  uint32_t largest_retransmitted = 0;  // payload bytes
+  uint32_t largest_delivered = 0;      // largest payload acknowledged by the peer
+  bool frag_needed_seen = false;       // pmtu: an ICMP frag-needed/packet-too-big was captured
+};
+
+struct DnsDetail {
+  uint16_t id = 0;
+  std::string name;
+  uint8_t rcode = 0;
+  std::string rcode_name;     // "SERVFAIL", "NXDOMAIN", "REFUSED", ...
+  uint32_t queries_sent = 0;  // datagrams carrying this query
+  bool answered = false;
+};
+
+struct TlsDetail {
+  uint8_t level = 0;  // 1 warning, 2 fatal
+  uint8_t description = 0;
+  std::string description_name;  // "handshake_failure", "unrecognized_name", ...
+  std::string sni;               // from our Client Hello, "" if none seen
+  bool from_peer = true;
+};
+
 struct Finding {
   FindingKind kind = FindingKind::kUnexplained;
-  SyscallEvent call;                 // the call this finding explains
-  std::optional<FlowKey> flow;       // the flow, as the program saw it
-  std::vector<uint64_t> evidence;    // Packet::id of the packets that explain it
-  std::string summary;               // one sentence
-  std::string hint;                  // where to look next
+  SyscallEvent call;               // the call this finding explains
+  std::optional<FlowKey> flow;     // the flow, as the program saw it
+  std::vector<uint64_t> evidence;  // Packet::id of the packets that explain it
+  std::string summary;             // one sentence
+  std::string hint;                // where to look next
+
+  FindingSeverity severity = FindingSeverity::kFailure;
+  // The errno that describes the outcome: call.error, or for a non-blocking connect the error
+  // SO_ERROR revealed (ETIMEDOUT when the program gave up on it, 0 if none).
+  int outcome_error = 0;
+  // The later call that revealed or ended the outcome of `call` (getsockopt SO_ERROR, the poll
+  // that timed out, the close), when there is one.
+  std::optional<SyscallEvent> resolved_by;
+
+  std::optional<HandshakeDetail> handshake;
+  std::optional<IcmpDetail> icmp;
+  std::optional<StreamDetail> stream;
+  std::optional<RetransmissionDetail> retransmissions;
+  std::optional<DnsDetail> dns;
+  std::optional<TlsDetail> tls;
+  std::string unexplained_reason;  // kUnexplained: why the evidence is missing
 };
 
 }  // namespace netcorr

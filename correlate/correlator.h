@@ -1,0 +1,85 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "src/model/endpoint.h"
+#include "src/model/finding.h"
+#include "src/model/packet.h"
+#include "src/model/syscall_event.h"
+#include "src/model/time.h"
+
+namespace netcorr::correlate {
+
+struct CorrelatorOptions {
+  // How long after a call's exit packets may still arrive that explain it: a late RST or ICMP,
+  // capture latency. A call is decided once the watermark passes exit + grace.
+  TimeNs grace_ns = 200'000'000;
+  // Packets stamped up to this long before a call's entry still count as its evidence: the
+  // tracer's and libpcap's timestamps are taken at slightly different places.
+  TimeNs clock_slack_ns = 20'000'000;
+  // A successful call that took longer than this while its flow retransmitted is "slow".
+  TimeNs slow_call_ns = 200'000'000;
+  // EHOSTUNREACH after at least this long with nothing on the wire: neighbour (ARP/ND) failure.
+  TimeNs neighbour_failure_min_ns = 1'000'000'000;
+  // A closed flow (RST, or FIN both ways) no open socket refers to is forgotten this long after
+  // its last packet; a flow that is merely idle, after idle_flow_timeout_ns.
+  TimeNs closed_flow_retention_ns = 10'000'000'000;
+  TimeNs idle_flow_timeout_ns = 300'000'000'000;
+  // This host's addresses as the session knows them (interfaces of the traced namespace). The
+  // correlator adds every local address it sees in syscalls. An ICMP error sent by one of them
+  // comes from this host's own firewall.
+  std::vector<IpAddress> local_addresses;
+  // The interface the capture listens on ("any" for all); named in `unexplained` reasons.
+  std::string capture_interface = "any";
+};
+
+// Joins a program's socket calls with the packets of its flows and explains each failing,
+// hanging or slow call with a Finding (the kinds of DESIGN.md).
+//
+// Streaming: feed packets in capture order and calls as they exit, then call Advance() with a
+// watermark (every packet stamped <= watermark has been delivered). Memory grows with the flows
+// alive and the calls awaiting their evidence window, not with the length of the capture.
+// Not thread-safe: one thread (the session's correlation loop) owns it.
+class Correlator {
+ public:
+  explicit Correlator(CorrelatorOptions options = {});
+  ~Correlator();
+  Correlator(const Correlator&) = delete;
+  Correlator& operator=(const Correlator&) = delete;
+
+  // Packets in capture order (ids increasing). Packets that are not IP are ignored.
+  void AddPacket(const Packet& packet);
+  // A call at its exit; calls still blocked when tracing stopped come last with finished=false.
+  void AddSyscall(const SyscallEvent& call);
+  // What the capture admits to losing; used to say why evidence is missing. May be called again
+  // with newer numbers at any time.
+  void SetCaptureStats(const CaptureStats& stats);
+
+  // Every packet stamped <= watermark has been delivered: decides the calls whose evidence
+  // window (exit + grace) is closed. Findings come in the order their calls exited.
+  std::vector<Finding> Advance(TimeNs watermark);
+  // End of trace: decides everything still pending, unfinished calls included. Returns only the
+  // findings not returned by Advance(), most important first (see SortByImportance).
+  std::vector<Finding> Finish();
+
+  // Introspection for tests, the benchmark and the session's statistics.
+  size_t live_flow_count() const;
+  size_t pending_call_count() const;
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Ranking used by Finish() and by the report's summary, most important first:
+//   1. severity: failures, then slow calls, then informational findings;
+//   2. among failures, explained ones before `unexplained` (a fact before a missing fact);
+//   3. earlier calls first (the first failure often causes the next ones); then by call id.
+// Lower is more important; stable across runs.
+int FindingRank(const Finding& finding);
+void SortByImportance(std::vector<Finding>& findings);
+
+}  // namespace netcorr::correlate
