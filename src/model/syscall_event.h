@@ -76,6 +76,8 @@ struct ProcessEvent {
   TimeNs time_ns = 0;
   int status = 0;  // exit code, or signal number for kKilled
   std::string detail;  // the program path for kStarted/kExec
+  int32_t parent_pid = 0;  // kStarted: the traced process that forked it (0: launched by netcorr)
+  std::vector<FdSocket> sockets;  // kAttached: the sockets the process had open at attach time
 };
 
 }  // namespace netcorr
