@@ -29,6 +29,10 @@ struct TcpSegment {
   uint16_t window = 0;
   uint32_t payload_len = 0;
   std::optional<uint16_t> mss;
+  // Options a retransmission or PAWS analysis can use (RFC 7323); unset when absent.
+  std::optional<uint8_t> window_scale;
+  std::optional<uint32_t> ts_val;
+  std::optional<uint32_t> ts_ecr;
 
   bool has(uint8_t f) const { return (flags & f) == f; }
   // "SYN", "SYN,ACK", "RST,ACK", ...
