@@ -1,0 +1,379 @@
+#!/usr/bin/env bash
+# networld.sh — the single definition of netcorr's test world: three network namespaces
+# joined by veth pairs, plus switchable faults. Used by hand, by the demo and by the C++
+# fixture (tests/world/world.h), so all three see exactly the same network.
+#
+#   NAME-c (client)  c0 <==> r0  NAME-r (router)  r1 <==> s0  NAME-s (server)
+#   10.71.1.2/24 fd71:1::2/64    10.71.1.1 fd71:1::1
+#                                10.71.2.1 fd71:2::1        10.71.2.2/24 fd71:2::2/64
+#
+# Usage (as root):
+#   networld.sh up NAME [--owner PID]   create the world; with --owner, `gc` removes it once
+#                                       PID has died
+#   networld.sh down NAME               stop its servers, delete its namespaces (idempotent)
+#   networld.sh gc                      take down every world whose owner process is gone
+#   networld.sh list                    names of the worlds that exist
+#   networld.sh exec NAME c|r|s CMD...  run CMD in one namespace
+#   networld.sh serve NAME tcp|udp PORT start the echo server (TCP: echo or HTTP/1.0 reply)
+#   networld.sh fault NAME FAULT [ARGS] switch on one fault (see `networld.sh help`)
+#
+# Servers come from the examples/ build directory: $NETCORR_EXAMPLES_DIR, by default
+# <repo>/build/examples. Their PIDs are kept in /run/netcorr-world/NAME/*.pid.
+#
+# Network safety: every address used here exists only inside the namespaces this script made;
+# every wait below is bounded (a listener gets 2 s to appear, polled every 20 ms).
+set -euo pipefail
+
+readonly STATE_ROOT=/run/netcorr-world
+script_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+readonly EXAMPLES_DIR=${NETCORR_EXAMPLES_DIR:-"$script_dir/../../build/examples"}
+
+readonly C4=10.71.1.2 R4C=10.71.1.1 R4S=10.71.2.1 S4=10.71.2.2
+readonly C6=fd71:1::2 R6C=fd71:1::1 R6S=fd71:2::1 S6=fd71:2::2
+
+die() {
+  echo "networld: $*" >&2
+  exit 1
+}
+
+usage() {
+  cat <<'EOF'
+usage: networld.sh up NAME [--owner PID] | down NAME | gc | list
+       networld.sh exec NAME c|r|s CMD [ARGS...]
+       networld.sh serve NAME tcp|udp PORT
+       networld.sh fault NAME FAULT [ARGS]
+faults (each applies to IPv4 and IPv6):
+  no-listener                 nothing to switch on: a TCP port without listener answers RST
+  udp-closed PORT             nothing to switch on: a closed UDP port answers ICMP port-unreachable
+  syn-drop-server PORT        server drops SYNs to PORT (connect times out)
+  syn-drop-first PORT         server drops the first SYN from each client to PORT, later ones pass
+  reject-router CODE PORT     router answers packets to the server's PORT with ICMP CODE
+  reject-server CODE PORT     server answers packets to PORT with ICMP CODE
+        CODE: host-unreach | net-unreach | port-unreach | admin-prohibited
+  no-route                    client loses its default routes (v4 and v6)
+  client-output-drop PORT     client's OUTPUT chain drops packets to PORT
+  client-output-reject PORT [CODE]  client's OUTPUT chain rejects them (default port-unreach)
+  reset-server PORT           server accepts, reads the request, closes with RST (SO_LINGER 0)
+  dns-drop                    server drops DNS queries (UDP 53)
+  dns-servfail                server answers every DNS query on UDP 53 with SERVFAIL
+  tls-alert PORT              server answers a TLS ClientHello with a fatal handshake_failure alert
+  pmtu-blackhole              router's server-side link MTU 1300 (IPv6 1280) and the router's
+                              ICMP frag-needed / packet-too-big dropped: big segments vanish
+EOF
+}
+
+ns() { echo "$1-$2"; }  # ns NAME c -> NAME-c
+in_ns() {
+  local n=$1
+  shift
+  ip netns exec "$n" "$@"
+}
+
+check_name() {
+  [[ $1 =~ ^[A-Za-z0-9_]{1,24}$ ]] || die "world name '$1' must be 1-24 letters, digits or _"
+}
+
+check_port() {
+  if ! [[ $1 =~ ^[0-9]{1,5}$ ]] || (($1 < 1 || $1 > 65535)); then die "bad port '$1'"; fi
+}
+
+require_world() {
+  ip netns list | grep -qw -- "$(ns "$1" c)" || die "world '$1' does not exist (networld.sh up $1)"
+}
+
+# Prints the start time (field 22 of /proc/PID/stat) of a running process, which tells it
+# from a later process that got the same PID; fails for a process that is gone or a zombie.
+proc_identity() {
+  local stat
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  # Fields after the ")" that ends the command name; starttime is field 22 overall.
+  local rest=${stat##*) }
+  # shellcheck disable=SC2086
+  set -- $rest
+  [[ $1 != Z && $1 != X ]] || return 1
+  echo "${20}"
+}
+
+is_alive() {  # is_alive PID STARTTIME
+  local now
+  now=$(proc_identity "$1") || return 1
+  [[ $now == "$2" ]]
+}
+
+cmd_up() {
+  local name=$1 owner=""
+  shift
+  check_name "$name"
+  if [[ ${1:-} == --owner ]]; then
+    owner=${2:-}
+    [[ $owner =~ ^[0-9]+$ ]] || die "--owner needs a PID"
+  fi
+  local state=$STATE_ROOT/$name
+  mkdir -p "$STATE_ROOT"
+  mkdir "$state" 2>/dev/null || die "world '$name' already exists (state dir $state)"
+  if [[ -n $owner ]]; then
+    local start
+    start=$(proc_identity "$owner") || { rmdir "$state"; die "owner PID $owner is not running"; }
+    echo "$owner $start" >"$state/owner.tmp"
+    mv "$state/owner.tmp" "$state/owner"
+  fi
+  # Any failure from here on leaves nothing behind.
+  trap 'cmd_down "$name" >/dev/null 2>&1 || true' ERR
+  local c r s
+  c=$(ns "$name" c) r=$(ns "$name" r) s=$(ns "$name" s)
+  ip netns add "$c"
+  ip netns add "$r"
+  ip netns add "$s"
+  # Created directly inside the namespaces: fixed names, no clash between concurrent worlds.
+  ip link add c0 netns "$c" type veth peer name r0 netns "$r"
+  ip link add r1 netns "$r" type veth peer name s0 netns "$s"
+  local n
+  for n in "$c" "$r" "$s"; do
+    ip -n "$n" link set lo up
+    # Deterministic ICMP: no rate limit on the errors the tests wait for.
+    in_ns "$n" sysctl -qw net.ipv4.icmp_ratelimit=0 net.ipv6.icmp.ratelimit=0
+  done
+  ip -n "$c" addr add "$C4/24" dev c0
+  ip -n "$c" addr add "$C6/64" dev c0 nodad
+  ip -n "$r" addr add "$R4C/24" dev r0
+  ip -n "$r" addr add "$R6C/64" dev r0 nodad
+  ip -n "$r" addr add "$R4S/24" dev r1
+  ip -n "$r" addr add "$R6S/64" dev r1 nodad
+  ip -n "$s" addr add "$S4/24" dev s0
+  ip -n "$s" addr add "$S6/64" dev s0 nodad
+  ip -n "$c" link set c0 up
+  ip -n "$r" link set r0 up
+  ip -n "$r" link set r1 up
+  ip -n "$s" link set s0 up
+  in_ns "$r" sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
+  ip -n "$c" route add default via "$R4C"
+  ip -n "$c" -6 route add default via "$R6C"
+  ip -n "$s" route add default via "$R4S"
+  ip -n "$s" -6 route add default via "$R6S"
+  trap - ERR
+  echo "world $name up: client $c ($C4 $C6), router $r, server $s ($S4 $S6)"
+}
+
+kill_pid_file() {  # stop a server we started, only if the PID still is that process
+  local f=$1 pid start
+  read -r pid start <"$f" || return 0
+  if is_alive "$pid" "$start"; then
+    kill -TERM "$pid" 2>/dev/null || true
+    local i
+    for ((i = 0; i < 50; i++)); do  # up to 1 s for a clean exit
+      is_alive "$pid" "$start" || break
+      sleep 0.02
+    done
+    if is_alive "$pid" "$start"; then kill -KILL "$pid" 2>/dev/null || true; fi
+  fi
+  rm -f "$f"
+}
+
+cmd_down() {
+  local name=$1
+  check_name "$name"
+  local state=$STATE_ROOT/$name f n pid
+  if [[ -d $state ]]; then
+    for f in "$state"/*.pid; do
+      [[ -e $f ]] && kill_pid_file "$f"
+    done
+  fi
+  for n in "$(ns "$name" c)" "$(ns "$name" r)" "$(ns "$name" s)"; do
+    if [[ -e /run/netns/$n ]]; then
+      # Whatever still runs inside this world's namespaces was started in the world.
+      for pid in $(ip netns pids "$n" 2>/dev/null); do
+        kill -KILL "$pid" 2>/dev/null || true
+      done
+      ip netns del "$n" 2>/dev/null || true
+    fi
+  done
+  rm -rf "$state"
+}
+
+cmd_gc() {
+  [[ -d $STATE_ROOT ]] || return 0
+  local d name pid start
+  for d in "$STATE_ROOT"/*/; do
+    [[ -f $d/owner ]] || continue
+    name=$(basename "$d")
+    read -r pid start <"$d/owner" || continue
+    if ! is_alive "$pid" "$start"; then
+      echo "networld: removing world $name (owner $pid is gone)" >&2
+      cmd_down "$name" || true
+    fi
+  done
+}
+
+cmd_list() {
+  [[ -d $STATE_ROOT ]] || return 0
+  local d
+  for d in "$STATE_ROOT"/*/; do
+    [[ -d $d ]] && basename "$d"
+  done
+  return 0
+}
+
+# Starts an examples/ server in the server namespace, detached (setsid, no inherited stdio),
+# records its PID and waits (bounded) until it listens on PORT.
+start_server() {
+  local name=$1 tag=$2 proto=$3 port=$4 prog=$5
+  shift 5
+  local bin=$EXAMPLES_DIR/$prog
+  [[ -x $bin ]] || die "$bin not built (cmake --build build --target $prog, or set NETCORR_EXAMPLES_DIR)"
+  local state=$STATE_ROOT/$name s
+  s=$(ns "$name" s)
+  [[ -e $state/$tag-$port.pid ]] && die "$tag already running on port $port in world $name"
+  ip netns exec "$s" setsid "$bin" --port "$port" "$@" </dev/null >"$state/$tag-$port.log" 2>&1 &
+  local pid=$!
+  local start
+  start=$(proc_identity "$pid") || die "$prog exited at once: $(cat "$state/$tag-$port.log")"
+  echo "$pid $start" >"$state/$tag-$port.pid"
+  local flag=-Hltn i
+  [[ $proto == udp ]] && flag=-Hlun
+  for ((i = 0; i < 100; i++)); do  # 100 x 20 ms = 2 s
+    if [[ -n $(in_ns "$s" ss $flag "sport = :$port") ]]; then
+      echo "$prog listening on $proto port $port in $s (pid $pid)"
+      return 0
+    fi
+    is_alive "$pid" "$start" || break
+    sleep 0.02
+  done
+  kill_pid_file "$state/$tag-$port.pid"
+  die "$prog did not listen on $proto port $port within 2 s: $(cat "$state/$tag-$port.log")"
+}
+
+cmd_serve() {
+  local name=$1 proto=${2:-} port=${3:-}
+  require_world "$name"
+  check_port "$port"
+  case $proto in
+    tcp) start_server "$name" echo-tcp tcp "$port" echo_server ;;
+    udp) start_server "$name" echo-udp udp "$port" echo_server --udp ;;
+    *) die "serve: protocol must be tcp or udp" ;;
+  esac
+}
+
+# iptables and ip6tables with the same match, in one namespace.
+ipt46() {
+  local n=$1
+  shift
+  in_ns "$n" iptables -w 2 "$@"
+  in_ns "$n" ip6tables -w 2 "$@"
+}
+
+reject_args() {  # reject_args CODE -> sets V4 and V6 --reject-with values
+  case $1 in
+    host-unreach) V4=icmp-host-unreachable V6=icmp6-addr-unreachable ;;
+    net-unreach) V4=icmp-net-unreachable V6=icmp6-no-route ;;
+    port-unreach) V4=icmp-port-unreachable V6=icmp6-port-unreachable ;;
+    admin-prohibited) V4=icmp-admin-prohibited V6=icmp6-adm-prohibited ;;
+    *) die "unknown reject code '$1' (host-unreach|net-unreach|port-unreach|admin-prohibited)" ;;
+  esac
+}
+
+# reject_in NS CHAIN CODE PORT [DEST4 DEST6]: REJECT TCP and UDP to PORT with ICMP CODE.
+reject_in() {
+  local n=$1 chain=$2 code=$3 port=$4 d4=${5:-} d6=${6:-}
+  check_port "$port"
+  reject_args "$code"
+  local p
+  for p in tcp udp; do
+    in_ns "$n" iptables -w 2 -A "$chain" ${d4:+-d "$d4"} -p $p --dport "$port" -j REJECT --reject-with "$V4"
+    in_ns "$n" ip6tables -w 2 -A "$chain" ${d6:+-d "$d6"} -p $p --dport "$port" -j REJECT --reject-with "$V6"
+  done
+}
+
+cmd_fault() {
+  local name=$1 fault=${2:-}
+  shift 2 || true
+  require_world "$name"
+  local c r s
+  c=$(ns "$name" c) r=$(ns "$name" r) s=$(ns "$name" s)
+  case $fault in
+    no-listener)
+      echo "no-listener: nothing to do, any TCP port without a listener on $S4/$S6 answers RST" ;;
+    udp-closed)
+      check_port "${1:-}"
+      if [[ -n $(in_ns "$s" ss -Hlun "sport = :$1") ]]; then die "UDP port $1 has a listener"; fi
+      echo "udp-closed: nothing to do, UDP port $1 on $S4/$S6 answers ICMP port-unreachable" ;;
+    syn-drop-server)
+      check_port "${1:-}"
+      ipt46 "$s" -A INPUT -p tcp --syn --dport "$1" -j DROP ;;
+    syn-drop-first)
+      check_port "${1:-}"
+      # `recent` remembers each source once it has been dropped: the first SYN from a client
+      # is lost, its retransmission (and every later SYN) passes.
+      ipt46 "$s" -A INPUT -p tcp --syn --dport "$1" -m recent --name "ncfirst$1" --rcheck -j ACCEPT
+      ipt46 "$s" -A INPUT -p tcp --syn --dport "$1" -m recent --name "ncfirst$1" --set -j DROP ;;
+    reject-router)
+      # FORWARD, so the ICMP error comes from the router (10.71.1.1 / fd71:1::1 towards the
+      # client), not from the destination.
+      [[ $# -eq 2 ]] || die "reject-router CODE PORT"
+      reject_in "$r" FORWARD "$1" "$2" "$S4" "$S6" ;;
+    reject-server)
+      [[ $# -eq 2 ]] || die "reject-server CODE PORT"
+      reject_in "$s" INPUT "$1" "$2" ;;
+    no-route)
+      ip -n "$c" route del default
+      ip -n "$c" -6 route del default ;;
+    client-output-drop)
+      check_port "${1:-}"
+      ipt46 "$c" -A OUTPUT -p tcp --dport "$1" -j DROP
+      ipt46 "$c" -A OUTPUT -p udp --dport "$1" -j DROP ;;
+    client-output-reject)
+      check_port "${1:-}"
+      reject_in "$c" OUTPUT "${2:-port-unreach}" "$1" ;;
+    reset-server)
+      check_port "${1:-}"
+      start_server "$name" reset tcp "$1" reset_server ;;
+    dns-drop)
+      ipt46 "$s" -A INPUT -p udp --dport 53 -j DROP ;;
+    dns-servfail)
+      start_server "$name" dns udp 53 dns_servfail_server ;;
+    tls-alert)
+      check_port "${1:-}"
+      start_server "$name" tls tcp "$1" tls_alert_server ;;
+    pmtu-blackhole)
+      ip -n "$r" link set r1 mtu 1300
+      in_ns "$r" sysctl -qw net.ipv6.conf.r1.mtu=1280
+      # The router still notices the oversized packets; only its reports never leave.
+      in_ns "$r" iptables -w 2 -A OUTPUT -p icmp --icmp-type fragmentation-needed -j DROP
+      in_ns "$r" ip6tables -w 2 -A OUTPUT -p icmpv6 --icmpv6-type packet-too-big -j DROP ;;
+    "" | help) usage; exit 1 ;;
+    *) die "unknown fault '$fault' (networld.sh help)" ;;
+  esac
+}
+
+main() {
+  local cmd=${1:-help}
+  shift || true
+  case $cmd in
+    help | -h | --help) usage ;;
+    list) cmd_list ;;
+    gc) [[ $EUID -eq 0 ]] || die "needs root"; cmd_gc ;;
+  esac
+  case $cmd in
+    help | -h | --help | list | gc) return 0 ;;
+  esac
+  [[ $EUID -eq 0 ]] || die "needs root (network namespaces, iptables)"
+  local name=${1:-}
+  [[ -n $name ]] || { usage >&2; exit 1; }
+  shift
+  case $cmd in
+    up) cmd_up "$name" "$@" ;;
+    down) cmd_down "$name" ;;
+    serve) cmd_serve "$name" "$@" ;;
+    fault) cmd_fault "$name" "$@" ;;
+    exec)
+      check_name "$name"
+      local node=${1:-}
+      shift || true
+      [[ $node == c || $node == r || $node == s ]] || die "exec: node must be c, r or s"
+      [[ $# -gt 0 ]] || die "exec: no command"
+      require_world "$name"
+      exec ip netns exec "$(ns "$name" "$node")" "$@" ;;
+    *) usage >&2; exit 1 ;;
+  esac
+}
+
+main "$@"
