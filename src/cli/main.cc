@@ -2,11 +2,8 @@
 #include <string>
 #include <vector>
 
+#include "src/cli/live_session.h"
 #include "src/cli/options.h"
-
-namespace {
-constexpr const char* kVersion = "0.1.0";
-}
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv, argv + argc);
@@ -20,10 +17,14 @@ int main(int argc, char** argv) {
       std::fputs(netcorr::cli::UsageText().c_str(), stdout);
       return 0;
     case netcorr::cli::Mode::kVersion:
-      std::printf("netcorr %s\n", kVersion);
+      std::printf("netcorr %s\n", netcorr::cli::kNetcorrVersion);
       return 0;
-    default:
-      std::fprintf(stderr, "netcorr: this build has no tracer yet\n");
+    case netcorr::cli::Mode::kLaunch:
+    case netcorr::cli::Mode::kAttach:
+      return netcorr::cli::RunLiveSession(*options);
+    case netcorr::cli::Mode::kAnalyze:
+      std::fprintf(stderr, "netcorr: analyze is not available in this version\n");
       return 2;
   }
+  return 2;
 }

@@ -63,8 +63,8 @@ absl::StatusOr<Options> ParseOptions(const std::vector<std::string>& argv) {
         arg = arg.substr(0, eq);
         has_inline = true;
       }
-    } else if (arg.size() > 2 && arg[0] == '-' && std::string("pousiw").find(arg[1]) !=
-                                                       std::string::npos) {
+    } else if (arg.size() > 2 && arg[0] == '-' &&
+               std::string("pousiw").find(arg[1]) != std::string::npos) {
       // -p4242, -oFILE: value glued to a short option, as getopt allows.
       inline_value = arg.substr(2);
       arg = arg.substr(0, 2);
@@ -114,10 +114,10 @@ absl::StatusOr<Options> ParseOptions(const std::vector<std::string>& argv) {
       if (arg == "-u") o.user = *v;
       if (arg == "--strace") o.strace_paths.push_back(*v);
       if (arg == "--pcap") o.analyze_pcap_path = *v;
-      if (arg == "-s" && (!absl::SimpleAtoi(*v, &o.snaplen) || o.snaplen < 0 ||
-                          o.snaplen > 262144)) {
-        return absl::InvalidArgumentError(absl::StrCat("-s needs a snap length 0..262144, got '",
-                                                       *v, "'"));
+      if (arg == "-s" &&
+          (!absl::SimpleAtoi(*v, &o.snaplen) || o.snaplen < 0 || o.snaplen > 262144)) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("-s needs a snap length 0..262144, got '", *v, "'"));
       }
       if (arg == "--duration" && (!absl::SimpleAtod(*v, &o.duration_s) || o.duration_s <= 0)) {
         return absl::InvalidArgumentError(

@@ -12,19 +12,19 @@ enum class Mode { kLaunch, kAttach, kAnalyze, kHelp, kVersion };
 // The command line, with strace's and tcpdump's conventions (-p, -f, -o, -w, -i, -s, -u, --).
 struct Options {
   Mode mode = Mode::kHelp;
-  std::vector<std::string> command;  // launch: the program and its arguments
-  std::vector<int> pids;             // attach: -p PID, repeatable
-  bool follow_forks = true;          // -f is the default; --no-follow turns it off
-  bool capture = true;               // --no-capture
-  bool json = false;                 // --json
-  bool all = false;                  // --all: the whole timeline, not only around findings
-  bool color = true;                 // --no-color (colour is used only on a TTY anyway)
-  std::string output_path;           // -o FILE: the report
-  std::string pcap_path;             // -w FILE: the packets, pcapng
+  std::vector<std::string> command;     // launch: the program and its arguments
+  std::vector<int> pids;                // attach: -p PID, repeatable
+  bool follow_forks = true;             // -f is the default; --no-follow turns it off
+  bool capture = true;                  // --no-capture
+  bool json = false;                    // --json
+  bool all = false;                     // --all: the whole timeline, not only around findings
+  bool color = true;                    // --no-color (colour is used only on a TTY anyway)
+  std::string output_path;              // -o FILE: the report
+  std::string pcap_path;                // -w FILE: the packets, pcapng
   std::vector<std::string> interfaces;  // -i IFACE, repeatable; empty = "any"
-  int snaplen = 0;                   // -s SNAPLEN; 0 = the default
-  std::string user;                  // -u USER
-  double duration_s = 0;             // --duration SECONDS; 0 = until the program ends
+  int snaplen = 0;                      // -s SNAPLEN; 0 = the default
+  std::string user;                     // -u USER
+  double duration_s = 0;                // --duration SECONDS; 0 = until the program ends
   // analyze
   std::vector<std::string> strace_paths;  // --strace FILE, repeatable
   std::string analyze_pcap_path;          // --pcap FILE

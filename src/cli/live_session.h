@@ -1,0 +1,15 @@
+#pragma once
+
+#include "src/cli/options.h"
+
+namespace netcorr::cli {
+
+inline constexpr const char* kNetcorrVersion = "0.1.0";
+
+// Runs `netcorr -- CMD` or `netcorr -p PID`: traces, captures, correlates, prints live lines and
+// the final report. Returns netcorr's exit status: the traced program's in launch mode, 0 after
+// a detach in attach mode, 1 when netcorr itself could not do its job (the one-line reason has
+// been printed).
+int RunLiveSession(const Options& options);
+
+}  // namespace netcorr::cli

@@ -1,0 +1,39 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/types/span.h"
+#include "capture/raw_packet.h"
+#include "src/model/finding.h"
+#include "src/model/packet.h"
+
+namespace netcorr::cli {
+
+// The packets of a session, numbered as they will be in the -w file (frame numbers start at
+// 1), kept raw for the pcapng writer and decoded for the correlator and the report.
+// Not thread-safe: the session serialises access.
+class PacketLog {
+ public:
+  // Numbers and decodes one captured record; returns the decoded packet (id set), or nullptr if
+  // the record could not be decoded at all (it is still kept for the file and counted).
+  const Packet* Add(capture::RawPacket raw);
+
+  absl::Span<const Packet> packets() const { return decoded_; }
+  uint64_t undecodable() const { return undecodable_; }
+  uint64_t size() const { return raw_.size(); }
+
+  // Writes every record to `path` as pcapng; each evidence packet carries a comment naming the
+  // finding(s) it explains (findings are ranked: finding n is findings[n-1]).
+  absl::Status WritePcapng(const std::string& path, int snaplen,
+                           absl::Span<const Finding> findings) const;
+
+ private:
+  std::vector<capture::RawPacket> raw_;
+  std::vector<Packet> decoded_;
+  uint64_t undecodable_ = 0;
+};
+
+}  // namespace netcorr::cli

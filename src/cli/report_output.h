@@ -1,0 +1,33 @@
+#pragma once
+
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+
+namespace netcorr::cli {
+
+// Where the report goes: the -o file, or standard error like strace (standard output belongs
+// to the traced program). Knows whether that is a terminal, and how wide.
+class ReportOutput {
+ public:
+  static absl::StatusOr<std::unique_ptr<ReportOutput>> Open(const std::string& path);
+  ~ReportOutput();
+  ReportOutput(const ReportOutput&) = delete;
+  ReportOutput& operator=(const ReportOutput&) = delete;
+
+  void Write(const std::string& text);
+  bool is_terminal() const { return is_terminal_; }
+  // The terminal's width; COLUMNS or 120 when it is not a terminal.
+  int width() const { return width_; }
+
+ private:
+  ReportOutput(FILE* file, bool owned);
+  FILE* file_;
+  bool owned_;
+  bool is_terminal_ = false;
+  int width_ = 120;
+};
+
+}  // namespace netcorr::cli
