@@ -36,6 +36,8 @@ class PcapngWriter {
   // Appends one packet. `comment` empty: no comment option.
   absl::Status Write(const RawPacket& packet, std::string_view comment = {});
   absl::Status Flush();
+  // Flushes and closes. A file that got no packet gets one IDB (Linux cooked, "any") so that
+  // libpcap-based readers see an empty capture rather than a malformed one.
   absl::Status Close();
 
   uint64_t packets_written() const { return packets_written_; }

@@ -1,0 +1,280 @@
+#include "capture/pcap_file.h"
+
+#include <pcap/pcap.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include "capture/decode.h"
+#include "capture/pcapng_writer.h"
+#include "capture/testing/packet_builder.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace netcorr::capture {
+namespace {
+
+using ::testing::HasSubstr;
+using namespace ::netcorr::capture::testing;  // NOLINT
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = ::testing::TempDir() + "nccap_file_XXXXXX";
+    path_ = mkdtemp(tmpl.data()) ? tmpl : "";
+  }
+  ~TempDir() {
+    if (!path_.empty()) std::system(("rm -rf '" + path_ + "'").c_str());
+  }
+  std::string File(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+std::vector<uint8_t> ReadAll(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+void WriteAll(const std::string& path, const std::vector<uint8_t>& bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(reinterpret_cast<const char*>(bytes.data()),
+            static_cast<std::streamsize>(bytes.size()));
+}
+
+RawPacket Raw(TimeNs ts, const Bytes& bytes, int link = kLinkLinuxSll, std::string iface = "any") {
+  RawPacket p;
+  p.ts = ts;
+  p.link_type = link;
+  p.bytes = bytes;
+  p.wire_len = static_cast<uint32_t>(bytes.size());
+  p.interface = std::move(iface);
+  return p;
+}
+
+constexpr TimeNs kT0 = 1'764'300'000'123'456'789;  // a nanosecond-precise CLOCK_REALTIME value
+
+std::vector<RawPacket> SamplePackets() {
+  return {
+      Raw(kT0, Sll(kEtherIpv4, Ipv4("127.0.0.1", "127.0.0.1", 6, Tcp(40000, 9, 1, 0, kTcpSyn)))),
+      Raw(kT0 + 1, Sll(kEtherIpv4,
+                       Ipv4("127.0.0.1", "127.0.0.1", 6, Tcp(9, 40000, 0, 2, kTcpRst | kTcpAck)))),
+      Raw(kT0 + 1'000'000'001,
+          Sll(kEtherIpv4, Ipv4("127.0.0.1", "127.0.0.1", 17, Udp(5, 53, Dns(3, 0x100, "x.y", 1))))),
+  };
+}
+
+TEST(PcapngWriterTest, RoundTripsThroughLibpcapWithNanoseconds) {
+  TempDir dir;
+  const std::string path = dir.File("a.pcapng");
+  {
+    absl::StatusOr<std::unique_ptr<PcapngWriter>> w = PcapngWriter::Create(path, 768);
+    ASSERT_TRUE(w.ok()) << w.status();
+    for (const RawPacket& p : SamplePackets()) ASSERT_TRUE((*w)->Write(p, "evidence").ok());
+    EXPECT_EQ((*w)->packets_written(), 3u);
+    ASSERT_TRUE((*w)->Close().ok());
+  }
+  struct stat st;
+  ASSERT_EQ(stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+
+  absl::StatusOr<std::unique_ptr<PcapFileReader>> r = PcapFileReader::Open(path);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ((*r)->link_type(), kLinkLinuxSll);
+  EXPECT_EQ((*r)->snaplen(), 768u);
+  std::vector<RawPacket> expected = SamplePackets();
+  for (const RawPacket& want : expected) {
+    absl::StatusOr<std::optional<RawPacket>> got = (*r)->Next();
+    ASSERT_TRUE(got.ok()) << got.status();
+    ASSERT_TRUE(got->has_value());
+    EXPECT_EQ((*got)->ts, want.ts);
+    EXPECT_EQ((*got)->bytes, want.bytes);
+    EXPECT_EQ((*got)->wire_len, want.wire_len);
+  }
+  absl::StatusOr<std::optional<RawPacket>> end = (*r)->Next();
+  ASSERT_TRUE(end.ok());
+  EXPECT_FALSE(end->has_value());
+}
+
+TEST(PcapngWriterTest, CutsPacketsToTheSnaplenButKeepsTheWireLength) {
+  TempDir dir;
+  const std::string path = dir.File("snap.pcapng");
+  {
+    auto w = PcapngWriter::Create(path, 64);
+    ASSERT_TRUE(w.ok());
+    RawPacket big =
+        Raw(kT0, Sll(kEtherIpv4, Ipv4("1.1.1.1", "2.2.2.2", 17, Udp(1, 2, Bytes(500, 7)))));
+    ASSERT_TRUE((*w)->Write(big).ok());
+  }
+  auto r = PcapFileReader::Open(path);
+  ASSERT_TRUE(r.ok());
+  auto got = (*r)->Next();
+  ASSERT_TRUE(got.ok() && got->has_value());
+  EXPECT_EQ((*got)->bytes.size(), 64u);
+  EXPECT_EQ((*got)->wire_len, 16u + 28u + 500u);
+}
+
+TEST(PcapngWriterTest, ReplacesARegularFileButRefusesASymlink) {
+  TempDir dir;
+  const std::string path = dir.File("old.pcapng");
+  WriteAll(path, {1, 2, 3});
+  chmod(path.c_str(), 0644);
+  {
+    auto w = PcapngWriter::Create(path);
+    ASSERT_TRUE(w.ok()) << w.status();
+  }
+  struct stat st;
+  ASSERT_EQ(stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  EXPECT_TRUE(PcapFileReader::Open(path).ok());
+
+  const std::string target = dir.File("victim");
+  WriteAll(target, {'k', 'e', 'e', 'p'});
+  const std::string link = dir.File("link.pcapng");
+  ASSERT_EQ(symlink(target.c_str(), link.c_str()), 0);
+  auto w = PcapngWriter::Create(link);
+  ASSERT_FALSE(w.ok());
+  EXPECT_THAT(std::string(w.status().message()), HasSubstr("symbolic link"));
+  EXPECT_EQ(ReadAll(target), (std::vector<uint8_t>{'k', 'e', 'e', 'p'}));
+
+  const std::string dangling = dir.File("dangling.pcapng");
+  ASSERT_EQ(symlink(dir.File("nothing").c_str(), dangling.c_str()), 0);
+  EXPECT_FALSE(PcapngWriter::Create(dangling).ok());
+  EXPECT_NE(access(dir.File("nothing").c_str(), F_OK), 0);
+}
+
+// Runs a shell command and returns its stdout (stderr discarded: tshark warns about root).
+std::string RunShell(const std::string& command, int* status) {
+  std::string out;
+  FILE* f = popen((command + " 2>/dev/null").c_str(), "r");
+  if (f == nullptr) return out;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof(buf), f)) > 0) out.append(buf, n);
+  *status = pclose(f);
+  return out;
+}
+
+TEST(PcapngWriterTest, TsharkReadsCountTimestampsAndComments) {
+  if (system("command -v tshark >/dev/null 2>&1") != 0) {
+    GTEST_SKIP() << "tshark not installed (scripts/install-deps.sh installs it)";
+  }
+  TempDir dir;
+  const std::string path = dir.File("t.pcapng");
+  {
+    auto w = PcapngWriter::Create(path, 768);
+    ASSERT_TRUE(w.ok());
+    std::vector<RawPacket> packets = SamplePackets();
+    ASSERT_TRUE((*w)->Write(packets[0], "connect() fd 3: our SYN").ok());
+    ASSERT_TRUE((*w)->Write(packets[1], "connect() = -1 ECONNREFUSED: RST from peer").ok());
+    ASSERT_TRUE((*w)->Write(packets[2]).ok());
+    // A second interface with another link type gets its own IDB.
+    ASSERT_TRUE((*w)->Write(Raw(kT0 + 5,
+                                Ethernet(kEtherIpv4, Ipv4("1.1.1.1", "2.2.2.2", 17, Udp(1, 2, {}))),
+                                kLinkEthernet, "eth0"),
+                            "odd length comment")
+                    .ok());
+    ASSERT_TRUE((*w)->Close().ok());
+  }
+  int status = -1;
+  std::string all = RunShell("tshark -r '" + path +
+                                 "' -T fields -E separator=/t -e frame.number -e frame.time_epoch "
+                                 "-e frame.comment -e frame.interface_name",
+                             &status);
+  ASSERT_EQ(status, 0) << all;
+  EXPECT_EQ(all,
+            "1\t1764300000.123456789\tconnect() fd 3: our SYN\tany\n"
+            "2\t1764300000.123456790\tconnect() = -1 ECONNREFUSED: RST from peer\tany\n"
+            "3\t1764300001.123456790\t\tany\n"
+            "4\t1764300000.123456794\todd length comment\teth0\n");
+
+  std::string commented =
+      RunShell("tshark -r '" + path + "' -Y frame.comment -T fields -e frame.number", &status);
+  ASSERT_EQ(status, 0);
+  EXPECT_EQ(commented, "1\n2\n4\n");
+}
+
+TEST(PcapFileReaderTest, ReadsMicrosecondPcapAsNanoseconds) {
+  TempDir dir;
+  const std::string path = dir.File("us.pcap");
+  pcap_t* dead = pcap_open_dead(DLT_EN10MB, 65535);
+  pcap_dumper_t* d = pcap_dump_open(dead, path.c_str());
+  ASSERT_NE(d, nullptr) << pcap_geterr(dead);
+  Bytes frame = Ethernet(kEtherIpv4, Ipv4("1.1.1.1", "2.2.2.2", 6, Tcp(1, 2, 3, 4, kTcpSyn)));
+  pcap_pkthdr h{};
+  h.ts.tv_sec = 1000;
+  h.ts.tv_usec = 250;
+  h.caplen = h.len = static_cast<bpf_u_int32>(frame.size());
+  pcap_dump(reinterpret_cast<u_char*>(d), &h, frame.data());
+  pcap_dump_close(d);
+  pcap_close(dead);
+
+  auto r = PcapFileReader::Open(path);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ((*r)->link_type(), kLinkEthernet);
+  auto got = (*r)->Next();
+  ASSERT_TRUE(got.ok() && got->has_value());
+  EXPECT_EQ((*got)->ts, 1000'000'250'000);
+  absl::StatusOr<Packet> p = DecodePacket(**got);
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p->tcp->flags, kTcpSyn);
+}
+
+TEST(PcapFileReaderTest, OneLineErrors) {
+  TempDir dir;
+  auto missing = PcapFileReader::Open(dir.File("nope.pcap"));
+  ASSERT_FALSE(missing.ok());
+  EXPECT_THAT(std::string(missing.status().message()), HasSubstr("nope.pcap"));
+  EXPECT_THAT(std::string(missing.status().message()), ::testing::Not(HasSubstr("\n")));
+
+  const std::string garbage = dir.File("garbage.pcap");
+  WriteAll(garbage, Bytes(100, 'x'));
+  auto g = PcapFileReader::Open(garbage);
+  ASSERT_FALSE(g.ok());
+  EXPECT_THAT(std::string(g.status().message()), HasSubstr("garbage.pcap"));
+
+  const std::string empty = dir.File("empty.pcap");
+  WriteAll(empty, {});
+  EXPECT_FALSE(PcapFileReader::Open(empty).ok());
+}
+
+TEST(PcapFileReaderTest, TruncatedRecordIsAnErrorAfterTheGoodOnes) {
+  TempDir dir;
+  const std::string path = dir.File("cut.pcapng");
+  {
+    auto w = PcapngWriter::Create(path);
+    ASSERT_TRUE(w.ok());
+    for (const RawPacket& p : SamplePackets()) ASSERT_TRUE((*w)->Write(p).ok());
+  }
+  std::vector<uint8_t> bytes = ReadAll(path);
+  bytes.resize(bytes.size() - 10);
+  auto r = PcapFileReader::OpenMemory(bytes, "cut.pcapng");
+  ASSERT_TRUE(r.ok()) << r.status();
+  int good = 0;
+  absl::Status error;
+  for (int i = 0; i < 10; ++i) {
+    auto got = (*r)->Next();
+    if (!got.ok()) {
+      error = got.status();
+      break;
+    }
+    if (!got->has_value()) break;
+    ++good;
+  }
+  EXPECT_EQ(good, 2);
+  EXPECT_FALSE(error.ok());
+  EXPECT_THAT(std::string(error.message()), HasSubstr("cut.pcapng"));
+  // After the error the reader stays at its end.
+  auto after = (*r)->Next();
+  ASSERT_TRUE(after.ok());
+  EXPECT_FALSE(after->has_value());
+}
+
+}  // namespace
+}  // namespace netcorr::capture
