@@ -81,8 +81,8 @@ class LiveCapture {
 
  private:
   LiveCapture() = default;
+  LiveCaptureOptions options_;  // workers keep a reference: set before they start
   std::vector<std::unique_ptr<Worker>> workers_;
-  bool stopped_ = false;
 };
 
 }  // namespace netcorr::capture
