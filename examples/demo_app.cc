@@ -143,9 +143,9 @@ bool StepRequest(const Address& a) {
 
 bool StepDns(const Address& a) {
   // A query for demo.test, type A, RD set (RFC 1035 4.1).
-  static constexpr uint8_t kQuery[] = {0x4e, 0x43, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0,
-                                       4, 'd', 'e', 'm', 'o', 4, 't', 'e', 's', 't', 0,
-                                       0, 1, 0, 1};
+  static constexpr uint8_t kQuery[] = {0x4e, 0x43, 0x01, 0x00, 0,   1,   0,   0,   0,
+                                       0,    0,    0,    4,    'd', 'e', 'm', 'o', 4,
+                                       't',  'e',  's',  't',  0,   0,   1,   0,   1};
   int fd = socket(a.storage.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (fd < 0) {
     std::printf("result: socket %s\n", Name(errno));

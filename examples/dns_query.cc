@@ -44,8 +44,18 @@ const char* RcodeName(int rcode) {
 
 // RFC 1035 4.1: header, then QNAME as length-prefixed labels, QTYPE, QCLASS IN.
 bool BuildQuery(uint16_t id, const std::string& name, uint16_t qtype, std::vector<uint8_t>* out) {
-  *out = {static_cast<uint8_t>(id >> 8), static_cast<uint8_t>(id), 0x01, 0x00,  // RD
-          0, 1, 0, 0, 0, 0, 0, 0};
+  *out = {static_cast<uint8_t>(id >> 8),
+          static_cast<uint8_t>(id),
+          0x01,
+          0x00,  // RD
+          0,
+          1,
+          0,
+          0,
+          0,
+          0,
+          0,
+          0};
   size_t start = 0;
   while (start < name.size()) {
     size_t dot = name.find('.', start);

@@ -92,7 +92,7 @@ int main(int argc, char** argv) {
     if (query[2] & 0x80) continue;  // a response, not a query: never answer those
     const uint16_t qdcount = static_cast<uint16_t>(query[4] << 8 | query[5]);
     const size_t qlen = qdcount >= 1 ? QuestionLength(query, len, kHeaderLen) : 0;
-    std::memcpy(reply, query, 2);                                // id
+    std::memcpy(reply, query, 2);                               // id
     reply[2] = static_cast<uint8_t>(0x80 | (query[2] & 0x79));  // QR, opcode, RD kept
     reply[3] = static_cast<uint8_t>(0x80 | (qlen ? kRcodeServFail : kRcodeFormErr));  // RA
     reply[4] = 0;

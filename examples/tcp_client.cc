@@ -157,8 +157,8 @@ bool Receive(int fd, const Options& o, long want, long* got) {
 }
 
 bool Attempt(const Options& o, const sockaddr_storage& addr, socklen_t len) {
-  int fd = socket(addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC | (o.nonblocking ? SOCK_NONBLOCK : 0),
-                  0);
+  int fd =
+      socket(addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC | (o.nonblocking ? SOCK_NONBLOCK : 0), 0);
   if (fd < 0) {
     Report("socket", errno);
     return false;

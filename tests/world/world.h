@@ -38,7 +38,7 @@ enum class Node { kClient, kRouter, kServer };
 
 // Outcome of a command run to completion (or killed at its deadline).
 struct CommandResult {
-  int exit_code = -1;     // exit status; 128 + signal if killed by a signal
+  int exit_code = -1;      // exit status; 128 + signal if killed by a signal
   bool timed_out = false;  // the deadline passed and the command's process group was killed
   std::string out;         // stdout
   std::string err;         // stderr
