@@ -2,6 +2,7 @@
 #include <string>
 #include <vector>
 
+#include "src/cli/analyze_session.h"
 #include "src/cli/live_session.h"
 #include "src/cli/options.h"
 
@@ -23,8 +24,7 @@ int main(int argc, char** argv) {
     case netcorr::cli::Mode::kAttach:
       return netcorr::cli::RunLiveSession(*options);
     case netcorr::cli::Mode::kAnalyze:
-      std::fprintf(stderr, "netcorr: analyze is not available in this version\n");
-      return 2;
+      return netcorr::cli::RunAnalyzeSession(*options);
   }
   return 2;
 }

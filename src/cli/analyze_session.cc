@@ -1,0 +1,193 @@
+#include "src/cli/analyze_session.h"
+
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "capture/pcap_file.h"
+#include "correlate/correlator.h"
+#include "src/analyze/strace_log.h"
+#include "src/cli/live_session.h"
+#include "src/cli/offline_alignment.h"
+#include "src/cli/packet_log.h"
+#include "src/cli/report_output.h"
+#include "src/report/report.h"
+
+namespace netcorr::cli {
+
+namespace {
+
+constexpr TimeNs kNsPerSec = 1'000'000'000;
+// Offsets smaller than this are the two tools' own timestamping jitter, not another clock.
+constexpr TimeNs kClockDisagreement = 500'000'000;
+
+void Note(const std::string& line) { std::fprintf(stderr, "netcorr: %s\n", line.c_str()); }
+
+absl::StatusOr<analyze::StraceParseResult> ReadLogs(const std::vector<std::string>& paths) {
+  std::vector<std::string> files;
+  for (const std::string& p : paths) {
+    // `-ff -o PREFIX` leaves PREFIX.<tid> files and no PREFIX: take them all.
+    if (access(p.c_str(), F_OK) != 0) {
+      auto ff = analyze::FindStraceFfFiles(p);
+      if (ff.ok() && !ff->empty()) {
+        files.insert(files.end(), ff->begin(), ff->end());
+        continue;
+      }
+    }
+    files.push_back(p);
+  }
+  return analyze::ParseStraceFiles(files, analyze::StraceParseOptions{});
+}
+
+// -tt logs carry the time of day in local time: date them with the capture's day.
+TimeNs LocalMidnightOf(TimeNs t) {
+  const time_t secs = static_cast<time_t>(t / kNsPerSec);
+  tm local{};
+  localtime_r(&secs, &local);
+  const int64_t since_midnight = local.tm_hour * 3600 + local.tm_min * 60 + local.tm_sec;
+  return (static_cast<int64_t>(secs) - since_midnight) * kNsPerSec;
+}
+
+void ShiftCalls(std::vector<SyscallEvent>& calls, TimeNs by) {
+  for (SyscallEvent& c : calls) {
+    c.entry_ns += by;
+    c.exit_ns += by;
+  }
+}
+
+}  // namespace
+
+int RunAnalyzeSession(const Options& options) {
+  auto log = ReadLogs(options.strace_paths);
+  if (!log.ok()) {
+    Note(std::string(log.status().message()));
+    return 1;
+  }
+  auto reader = capture::PcapFileReader::Open(options.analyze_pcap_path);
+  if (!reader.ok()) {
+    Note(std::string(reader.status().message()));
+    return 1;
+  }
+  PacketLog packets;
+  while (true) {
+    auto next = (*reader)->Next();
+    if (!next.ok()) {
+      Note(absl::StrCat(next.status().message(), " (using the packets before it)"));
+      break;
+    }
+    if (!next->has_value()) break;
+    packets.Add(std::move(**next));
+  }
+  if (packets.size() > 0 && packets.packets().empty()) {
+    Note(absl::StrCat(options.analyze_pcap_path, ": link type ", (*reader)->link_type(),
+                      " is not one netcorr decodes"));
+    return 1;
+  }
+
+  std::vector<SyscallEvent> calls;
+  for (SyscallEvent& c : log->calls) {
+    if (IsSocketCall(c)) calls.push_back(std::move(c));
+  }
+  if (log->unknown_lines > 0) {
+    Note(absl::StrCat(log->unknown_lines, " of ", log->lines,
+                      " log lines were not recognised and were skipped"));
+  }
+  if (log->time_of_day_only && !packets.packets().empty()) {
+    const TimeNs midnight = LocalMidnightOf(packets.packets().front().ts_ns);
+    ShiftCalls(calls, midnight);
+    char day[32];
+    const time_t secs = static_cast<time_t>(midnight / kNsPerSec);
+    tm local{};
+    localtime_r(&secs, &local);
+    strftime(day, sizeof(day), "%Y-%m-%d", &local);
+    Note(absl::StrCat("the log has times of day only (strace -tt): dated ", day,
+                      " from the capture"));
+  }
+  if (!log->has_timestamps) {
+    Note(
+        "the log has no timestamps (strace without -ttt): calls cannot be placed next to "
+        "packets; rerun strace with -ttt -T");
+  }
+  if (auto offset = EstimateClockOffset(calls, packets.packets());
+      offset && std::llabs(offset->offset_ns) > kClockDisagreement) {
+    Note(
+        absl::StrFormat("the log's and the capture's clocks disagree by %.3f s (from %d "
+                        "connect/SYN pairs); shifting the log's times to the capture's clock",
+                        static_cast<double>(offset->offset_ns) / kNsPerSec, offset->samples));
+    ShiftCalls(calls, offset->offset_ns);
+  }
+  if (!log->has_socket_decoding) {
+    const size_t n = InferSocketIdentities(calls, packets.packets(), 20'000'000);
+    Note(absl::StrCat("the log has no -yy socket decoding: ", n,
+                      " calls' 5-tuples were inferred from the capture"));
+  }
+
+  correlate::Correlator correlator;
+  CaptureStats stats;
+  stats.received = packets.size();
+  stats.undecodable = packets.undecodable();
+  correlator.SetCaptureStats(stats);
+
+  // Feed both in time order, as a live session would see them.
+  std::vector<const SyscallEvent*> by_exit;
+  for (const SyscallEvent& c : calls) by_exit.push_back(&c);
+  std::stable_sort(by_exit.begin(), by_exit.end(),
+                   [](const SyscallEvent* a, const SyscallEvent* b) {
+                     return a->finished != b->finished ? a->finished : a->exit_ns < b->exit_ns;
+                   });
+  std::vector<Finding> findings;
+  auto packet_it = packets.packets().begin();
+  for (const SyscallEvent* c : by_exit) {
+    for (; packet_it != packets.packets().end() && packet_it->ts_ns <= c->exit_ns; ++packet_it) {
+      correlator.AddPacket(*packet_it);
+    }
+    correlator.AddSyscall(*c);
+  }
+  for (; packet_it != packets.packets().end(); ++packet_it) correlator.AddPacket(*packet_it);
+  for (Finding& f : correlator.Finish()) findings.push_back(std::move(f));
+  correlate::SortByImportance(findings);
+
+  auto out = ReportOutput::Open(options.output_path);
+  if (!out.ok()) {
+    Note(std::string(out.status().message()));
+    return 1;
+  }
+  report::ReportInput input;
+  input.session.netcorr_version = kNetcorrVersion;
+  input.session.mode = "analyze";
+  input.session.command = options.strace_paths;
+  input.session.command.push_back(options.analyze_pcap_path);
+  input.session.stop_reason = "end of the log";
+  input.capture = stats;
+  input.calls = calls;
+  input.packets = packets.packets();
+  input.findings = findings;
+  input.processes = log->processes;
+
+  if (!options.pcap_path.empty()) {
+    if (absl::Status s = packets.WritePcapng(options.pcap_path,
+                                             static_cast<int>((*reader)->snaplen()), findings);
+        !s.ok()) {
+      Note(std::string(s.message()));
+    }
+  }
+  if (options.json) {
+    (*out)->Write(report::RenderJson(input));
+  } else {
+    report::TextOptions text;
+    text.width = (*out)->width();
+    text.color = options.color && (*out)->is_terminal() && std::getenv("NO_COLOR") == nullptr;
+    text.all = options.all;
+    (*out)->Write(report::RenderText(input, text));
+  }
+  return 0;
+}
+
+}  // namespace netcorr::cli
