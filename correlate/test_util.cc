@@ -1,0 +1,159 @@
+#include "correlate/test_util.h"
+
+#include <sys/socket.h>
+
+#include <cstdlib>
+
+namespace netcorr::correlate::testing {
+
+IpAddress Ip(std::string_view text) {
+  std::optional<IpAddress> a = IpAddress::Parse(text);
+  if (!a) std::abort();  // a typo in a test, not a runtime condition
+  return *a;
+}
+
+Endpoint Ep(std::string_view addr, uint16_t port) { return Endpoint{Ip(addr), port}; }
+
+World World::Make(bool v6) {
+  World w;
+  w.v6 = v6;
+  w.client = Ip(v6 ? "fd71:1::2" : "10.71.1.2");
+  w.router = Ip(v6 ? "fd71:1::1" : "10.71.1.1");
+  w.server = Ip(v6 ? "fd71:2::2" : "10.71.2.2");
+  return w;
+}
+
+namespace {
+Packet Base(uint64_t id, TimeNs ts, const Endpoint& src, const Endpoint& dst, Transport t) {
+  Packet p;
+  p.id = id;
+  p.ts_ns = ts;
+  p.ip = src.addr.family();
+  p.transport = t;
+  p.src = src;
+  p.dst = dst;
+  p.interface = "eth0";
+  p.wire_len = p.captured_len = 60;
+  return p;
+}
+}  // namespace
+
+Packet TcpPacket(uint64_t id, TimeNs ts, const Endpoint& src, const Endpoint& dst, uint8_t flags,
+                 uint32_t seq, uint32_t ack, uint32_t payload) {
+  Packet p = Base(id, ts, src, dst, Transport::kTcp);
+  TcpSegment s;
+  s.flags = flags;
+  s.seq = seq;
+  s.ack = ack;
+  s.payload_len = payload;
+  p.tcp = s;
+  p.payload_len = payload;
+  p.wire_len = p.captured_len = 60 + payload;
+  return p;
+}
+
+Packet UdpPacket(uint64_t id, TimeNs ts, const Endpoint& src, const Endpoint& dst,
+                 uint32_t payload) {
+  Packet p = Base(id, ts, src, dst, Transport::kUdp);
+  p.payload_len = payload;
+  return p;
+}
+
+Packet IcmpPacket(uint64_t id, TimeNs ts, const IpAddress& sender, const IpAddress& to,
+                  const FlowKey& original, uint8_t type, uint8_t code,
+                  std::optional<uint32_t> tcp_seq, uint32_t mtu) {
+  const bool v6 = sender.is_v6();
+  Packet p = Base(id, ts, Endpoint{sender, 0}, Endpoint{to, 0},
+                  v6 ? Transport::kIcmpV6 : Transport::kIcmp);
+  IcmpError e;
+  e.v6 = v6;
+  e.type = type;
+  e.code = code;
+  e.sender = sender;
+  e.original = original;
+  e.original_tcp_seq = tcp_seq;
+  e.next_hop_mtu = mtu;
+  p.icmp_error = e;
+  return p;
+}
+
+Packet DnsPacket(uint64_t id, TimeNs ts, const Endpoint& src, const Endpoint& dst, uint16_t dns_id,
+                 bool response, std::string_view name, uint8_t rcode) {
+  Packet p = UdpPacket(id, ts, src, dst, 40);
+  DnsMessage m;
+  m.id = dns_id;
+  m.is_response = response;
+  m.rcode = rcode;
+  m.question_count = 1;
+  m.qname = std::string(name);
+  m.qtype = 1;
+  p.dns = m;
+  return p;
+}
+
+Packet TlsHelloPacket(uint64_t id, TimeNs ts, const Endpoint& src, const Endpoint& dst,
+                      uint32_t seq, uint32_t ack, std::string_view sni) {
+  Packet p = TcpPacket(id, ts, src, dst, kTcpAck | kTcpPsh, seq, ack, 300);
+  TlsRecordInfo r;
+  r.content_type = 22;
+  r.version = 0x0301;
+  TlsClientHello h;
+  h.legacy_version = 0x0303;
+  h.sni = std::string(sni);
+  r.client_hello = h;
+  p.tls = r;
+  return p;
+}
+
+Packet TlsAlertPacket(uint64_t id, TimeNs ts, const Endpoint& src, const Endpoint& dst,
+                      uint32_t seq, uint32_t ack, uint8_t level, uint8_t description) {
+  Packet p = TcpPacket(id, ts, src, dst, kTcpAck | kTcpPsh, seq, ack, 7);
+  TlsRecordInfo r;
+  r.content_type = 21;
+  r.version = 0x0303;
+  r.alert = TlsAlert{level, description};
+  p.tls = r;
+  return p;
+}
+
+namespace {
+SocketIdentity Socket(uint64_t inode, Transport t, int type, std::optional<Endpoint> local,
+                      std::optional<Endpoint> remote) {
+  SocketIdentity s;
+  s.inode = inode;
+  const Endpoint* any = local ? &*local : remote ? &*remote : nullptr;
+  s.family = any && any->addr.is_v6() ? AF_INET6 : AF_INET;
+  s.type = type;
+  s.transport = t;
+  s.local = local;
+  s.remote = remote;
+  return s;
+}
+}  // namespace
+
+SocketIdentity TcpSocket(uint64_t inode, std::optional<Endpoint> local,
+                         std::optional<Endpoint> remote) {
+  return Socket(inode, Transport::kTcp, SOCK_STREAM, local, remote);
+}
+
+SocketIdentity UdpSocket(uint64_t inode, std::optional<Endpoint> local,
+                         std::optional<Endpoint> remote) {
+  return Socket(inode, Transport::kUdp, SOCK_DGRAM, local, remote);
+}
+
+SyscallEvent Call(uint64_t id, std::string_view name, int fd, TimeNs entry, TimeNs exit, int error,
+                  int64_t result) {
+  SyscallEvent e;
+  e.id = id;
+  e.pid = 100;
+  e.tid = 100;
+  e.name = std::string(name);
+  e.fd = fd;
+  e.entry_ns = entry;
+  e.exit_ns = exit;
+  e.error = error;
+  e.result = error != 0 ? -1 : result;
+  return e;
+}
+
+}  // namespace netcorr::correlate::testing

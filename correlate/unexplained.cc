@@ -1,0 +1,53 @@
+#include "correlate/unexplained.h"
+
+#include "absl/strings/str_cat.h"
+#include "correlate/finding_text.h"
+
+namespace netcorr::correlate {
+
+std::string CaptureGapReason(const RuleContext& ctx) {
+  const CaptureStats& c = ctx.capture;
+  if (!c.available) {
+    return absl::StrCat("no packets were captured (",
+                        c.unavailable_reason.empty() ? "capture unavailable" : c.unavailable_reason,
+                        ")");
+  }
+  const uint64_t dropped = c.kernel_dropped + c.interface_dropped;
+  if (dropped > 0) {
+    return absl::StrCat("the capture lost ", dropped, " packets (kernel dropped ", c.kernel_dropped,
+                        ", interface dropped ", c.interface_dropped,
+                        "): the evidence may be among them");
+  }
+  if (!ctx.options.capture_interface.empty() && ctx.options.capture_interface != "any") {
+    return absl::StrCat("only interface ", ctx.options.capture_interface,
+                        " was captured: this flow may have used another one");
+  }
+  return "";
+}
+
+Finding Unexplained(const SyscallEvent& call, const std::optional<FlowKey>& flow, int outcome_error,
+                    const std::string& missing, const RuleContext& ctx) {
+  Finding f = NewFinding(FindingKind::kUnexplained, call, flow, outcome_error);
+  const std::string gap = CaptureGapReason(ctx);
+  f.unexplained_reason = gap.empty() ? missing : absl::StrCat(missing, "; ", gap);
+  const std::string outcome = !call.finished
+                                  ? "was still blocked when tracing stopped"
+                                  : absl::StrCat("failed with ", ErrnoTag(outcome_error));
+  f.summary =
+      absl::StrCat(CallName(call), flow ? absl::StrCat(" on ", flow->ToString()) : "", " ", outcome,
+                   ", and the capture does not explain it: ", f.unexplained_reason);
+  if (!ctx.capture.available) {
+    f.hint = "run netcorr as root (or with CAP_NET_RAW) so it can capture the packets";
+  } else if (ctx.capture.kernel_dropped + ctx.capture.interface_dropped > 0) {
+    f.hint = "capture with a narrower filter or a larger buffer, then run it again";
+  } else if (!gap.empty()) {
+    f.hint = "capture on all interfaces (-i any) to see this flow";
+  } else {
+    f.hint =
+        "the cause is inside this host (socket options, local policy): check the "
+        "program's configuration and the host's firewall and routes";
+  }
+  return f;
+}
+
+}  // namespace netcorr::correlate
