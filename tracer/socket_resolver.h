@@ -1,0 +1,38 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+
+#include "absl/status/statusor.h"
+#include "src/model/syscall_event.h"
+
+namespace netcorr::tracer {
+
+// What /proc/TID/fd/N says an fd is: the one cheap way to learn the kind of an fd the tracer
+// did not see being created.
+enum class FdKind : uint8_t { kNone, kSocket, kEpoll, kOther };
+struct FdLink {
+  FdKind kind = FdKind::kNone;  // kNone: no such fd
+  uint64_t inode = 0;           // socket inode for kSocket
+};
+FdLink ReadFdLink(pid_t tid, int fd);
+
+struct ResolvedSocket {
+  SocketIdentity identity;
+  bool nonblocking = false;
+  // getpeername succeeded: connected (TCP past SYN_SENT) or a UDP default destination.
+  bool connected = false;
+};
+
+// Resolves a tracee's socket exactly: pidfd_getfd() gives us a duplicate of the tracee's fd
+// (same open file description), on which getsockname/getpeername/SO_DOMAIN/SO_TYPE/SO_PROTOCOL
+// and F_GETFL answer for that one socket, in whatever network namespace it lives: no sock_diag
+// table dump, no setns. The duplicate is closed before returning so the tracer never keeps a
+// tracee's connection alive. Never reads SO_ERROR (that would clear the tracee's pending error).
+absl::StatusOr<ResolvedSocket> ResolveSocket(int pidfd, int fd);
+
+// Parses "socket:[12345]" style links; 0 when not a socket link. Exposed for tests.
+uint64_t ParseSocketLink(const char* link);
+
+}  // namespace netcorr::tracer

@@ -1,0 +1,540 @@
+// Tier-2 tests: the real tracer on a real helper program (tracer/testdata/tracer_helper.cc),
+// on loopback only. They need root (ptrace of a child is allowed to anyone, but attaching to a
+// non-child and the benchmarks' setups are not), and skip without it.
+
+#include "tracer/tracer.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <fstream>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+#include "tracer/event_format.h"
+
+namespace netcorr::tracer {
+namespace {
+
+using namespace std::chrono_literals;
+
+class RecordingSink : public EventSink {
+ public:
+  void OnSyscall(const SyscallEvent& e) override { calls.push_back(e); }
+  void OnProcess(const ProcessEvent& e) override { processes.push_back(e); }
+  void BeforeTraffic(const TrafficIntent& i) override { intents.push_back(i); }
+
+  std::vector<const SyscallEvent*> Named(const std::string& name) const {
+    std::vector<const SyscallEvent*> out;
+    for (const SyscallEvent& e : calls) {
+      if (e.name == name) out.push_back(&e);
+    }
+    return out;
+  }
+  std::string Dump() const {
+    std::string s;
+    for (const ProcessEvent& p : processes) absl::StrAppend(&s, FormatProcessLine(p), "\n");
+    for (const SyscallEvent& e : calls) absl::StrAppend(&s, FormatEventLine(e), "\n");
+    return s;
+  }
+
+  std::vector<SyscallEvent> calls;
+  std::vector<ProcessEvent> processes;
+  std::vector<TrafficIntent> intents;
+};
+
+// A loopback socket the test owns: a closed port for refusals, or a live server.
+class Listener {
+ public:
+  Listener(int family, int type) : family_(family) {
+    fd_ = socket(family, type, 0);
+    sockaddr_storage ss{};
+    socklen_t len;
+    if (family == AF_INET) {
+      auto* a = reinterpret_cast<sockaddr_in*>(&ss);
+      a->sin_family = AF_INET;
+      a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      len = sizeof(*a);
+    } else {
+      auto* a = reinterpret_cast<sockaddr_in6*>(&ss);
+      a->sin6_family = AF_INET6;
+      a->sin6_addr = in6addr_loopback;
+      len = sizeof(*a);
+    }
+    bind(fd_, reinterpret_cast<sockaddr*>(&ss), len);
+    getsockname(fd_, reinterpret_cast<sockaddr*>(&ss), &len);
+    port_ = ntohs(family == AF_INET ? reinterpret_cast<sockaddr_in*>(&ss)->sin_port
+                                    : reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port);
+    if (type == SOCK_STREAM) listen(fd_, 16);
+  }
+  ~Listener() {
+    stop_ = true;
+    if (server_.joinable()) server_.join();
+    if (fd_ >= 0) close(fd_);
+  }
+  // A port nobody listens on: bound, then closed.
+  static int ClosedPort(int family) {
+    Listener l(family, SOCK_DGRAM);
+    const int p = l.port();
+    return p;
+  }
+  int port() const { return port_; }
+  std::string host() const { return family_ == AF_INET ? "127.0.0.1" : "::1"; }
+
+  // Answers each TCP connection's first message (or each datagram) with the same bytes.
+  // `silent`: accept and keep the connection open without answering.
+  void ServeEcho(bool silent = false) {
+    server_ = std::thread([this, silent] {
+      std::vector<int> held;
+      while (!stop_) {
+        pollfd p{fd_, POLLIN, 0};
+        if (poll(&p, 1, 50) <= 0) continue;
+        char buf[64];
+        sockaddr_storage from{};
+        socklen_t from_len = sizeof(from);
+        int type = 0;
+        socklen_t tl = sizeof(type);
+        getsockopt(fd_, SOL_SOCKET, SO_TYPE, &type, &tl);
+        if (type == SOCK_DGRAM) {
+          const ssize_t n =
+              recvfrom(fd_, buf, sizeof(buf), 0, reinterpret_cast<sockaddr*>(&from), &from_len);
+          if (n > 0) sendto(fd_, buf, n, 0, reinterpret_cast<sockaddr*>(&from), from_len);
+          continue;
+        }
+        const int c = accept(fd_, nullptr, nullptr);
+        if (c < 0) continue;
+        if (silent) {
+          held.push_back(c);
+          continue;
+        }
+        pollfd pc{c, POLLIN, 0};
+        if (poll(&pc, 1, 2000) > 0) {
+          const ssize_t n = recv(c, buf, sizeof(buf), 0);
+          if (n > 0) send(c, buf, n, MSG_NOSIGNAL);
+        }
+        close(c);
+      }
+      for (int c : held) close(c);
+    });
+  }
+
+ private:
+  int family_;
+  int fd_ = -1;
+  int port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::thread server_;
+};
+
+class TracerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (geteuid() != 0) GTEST_SKIP() << "needs root (ptrace)";
+  }
+
+  absl::StatusOr<int> RunHelper(const std::vector<std::string>& args) {
+    LaunchSpec spec;
+    spec.argv.push_back(TRACER_HELPER_PATH);
+    spec.argv.insert(spec.argv.end(), args.begin(), args.end());
+    absl::StatusOr<std::unique_ptr<Tracer>> t = Tracer::Launch(spec, &sink_);
+    if (!t.ok()) return t.status();
+    return (*t)->Run();
+  }
+
+  RecordingSink sink_;
+};
+
+std::string ProcState(pid_t pid) {
+  std::ifstream in(absl::StrCat("/proc/", pid, "/status"));
+  std::string line;
+  std::string state;
+  std::string tracer;
+  while (std::getline(in, line)) {
+    if (line.rfind("State:", 0) == 0) state = line;
+    if (line.rfind("TracerPid:", 0) == 0) tracer = line;
+  }
+  return absl::StrCat(state, " ", tracer);
+}
+
+TEST_F(TracerTest, RefusedConnectIpv4) {
+  const int port = Listener::ClosedPort(AF_INET);
+  absl::StatusOr<int> rc = RunHelper({"refused", "127.0.0.1", std::to_string(port)});
+  ASSERT_TRUE(rc.ok()) << rc.status();
+  EXPECT_EQ(*rc, 0);
+  const auto connects = sink_.Named("connect");
+  ASSERT_EQ(connects.size(), 1u) << sink_.Dump();
+  const SyscallEvent& c = *connects[0];
+  EXPECT_EQ(c.error, ECONNREFUSED);
+  EXPECT_TRUE(c.finished);
+  EXPECT_GE(c.exit_ns, c.entry_ns);
+  ASSERT_TRUE(c.address);
+  EXPECT_EQ(c.address->ToString(), absl::StrCat("127.0.0.1:", port));
+  ASSERT_TRUE(c.socket);
+  EXPECT_EQ(c.socket->transport, Transport::kTcp);
+  ASSERT_TRUE(c.socket->remote);
+  EXPECT_EQ(*c.socket->remote, *c.address);
+  ASSERT_TRUE(c.socket->local) << "the SYN's source port must be known to match packets";
+  EXPECT_NE(c.socket->local->port, 0);
+  EXPECT_FALSE(c.nonblocking);
+  ASSERT_EQ(sink_.Named("socket").size(), 1u);
+  EXPECT_EQ(sink_.Named("socket")[0]->result, c.fd);
+  ASSERT_EQ(sink_.Named("close").size(), 1u);
+  // The capture is told before the SYN leaves.
+  ASSERT_FALSE(sink_.intents.empty());
+  EXPECT_EQ(sink_.intents[0].syscall, "connect");
+  EXPECT_EQ(sink_.intents[0].remote, c.address);
+  // Started, then exited.
+  ASSERT_GE(sink_.processes.size(), 2u);
+  EXPECT_EQ(sink_.processes.front().kind, ProcessEvent::Kind::kStarted);
+  EXPECT_EQ(sink_.processes.back().kind, ProcessEvent::Kind::kExited);
+}
+
+TEST_F(TracerTest, RefusedConnectIpv6) {
+  const int port = Listener::ClosedPort(AF_INET6);
+  absl::StatusOr<int> rc = RunHelper({"refused", "::1", std::to_string(port)});
+  ASSERT_TRUE(rc.ok()) << rc.status();
+  EXPECT_EQ(*rc, 0);
+  const auto connects = sink_.Named("connect");
+  ASSERT_EQ(connects.size(), 1u) << sink_.Dump();
+  EXPECT_EQ(connects[0]->error, ECONNREFUSED);
+  ASSERT_TRUE(connects[0]->socket);
+  EXPECT_EQ(connects[0]->socket->family, AF_INET6);
+  EXPECT_EQ(connects[0]->address->ToString(), absl::StrCat("[::1]:", port));
+  EXPECT_NE(connects[0]->socket->ToString().find("TCPv6:"), std::string::npos);
+}
+
+TEST_F(TracerTest, TcpConnectSendRecvWithFiveTuple) {
+  Listener server(AF_INET, SOCK_STREAM);
+  server.ServeEcho();
+  absl::StatusOr<int> rc = RunHelper({"tcp", "127.0.0.1", std::to_string(server.port())});
+  ASSERT_TRUE(rc.ok()) << rc.status();
+  EXPECT_EQ(*rc, 0) << sink_.Dump();
+  const auto connects = sink_.Named("connect");
+  ASSERT_EQ(connects.size(), 1u) << sink_.Dump();
+  EXPECT_EQ(connects[0]->error, 0);
+  const std::optional<FlowKey> flow = connects[0]->socket->Flow();
+  ASSERT_TRUE(flow) << sink_.Dump();
+  EXPECT_EQ(flow->remote.port, server.port());
+  EXPECT_EQ(flow->local.addr.ToString(), "127.0.0.1");
+  // send() and recv() are sendto/recvfrom on x86-64; byte counts are the results.
+  const auto sends = sink_.Named("sendto");
+  const auto recvs = sink_.Named("recvfrom");
+  ASSERT_EQ(sends.size(), 1u) << sink_.Dump();
+  ASSERT_EQ(recvs.size(), 1u) << sink_.Dump();
+  EXPECT_EQ(sends[0]->result, 4);
+  EXPECT_EQ(recvs[0]->result, 4);
+  EXPECT_EQ(sends[0]->socket->Flow(), flow);
+  EXPECT_EQ(recvs[0]->socket->Flow(), flow);
+  // Ids increase in entry order.
+  EXPECT_LT(connects[0]->id, sends[0]->id);
+  EXPECT_LT(sends[0]->id, recvs[0]->id);
+}
+
+TEST_F(TracerTest, UdpSendtoRecvfrom) {
+  Listener server(AF_INET6, SOCK_DGRAM);
+  server.ServeEcho();
+  absl::StatusOr<int> rc = RunHelper({"udp", "::1", std::to_string(server.port())});
+  ASSERT_TRUE(rc.ok()) << rc.status();
+  EXPECT_EQ(*rc, 0) << sink_.Dump();
+  const auto sends = sink_.Named("sendto");
+  const auto recvs = sink_.Named("recvfrom");
+  ASSERT_EQ(sends.size(), 1u) << sink_.Dump();
+  ASSERT_EQ(recvs.size(), 1u) << sink_.Dump();
+  EXPECT_EQ(sends[0]->address->ToString(), absl::StrCat("[::1]:", server.port()));
+  EXPECT_EQ(recvs[0]->address, sends[0]->address) << "recvfrom reports the peer";
+  ASSERT_TRUE(sends[0]->socket && sends[0]->socket->local) << "autobound port known after sendto";
+  EXPECT_EQ(sends[0]->socket->transport, Transport::kUdp);
+  const auto sockopts = sink_.Named("setsockopt");
+  ASSERT_EQ(sockopts.size(), 1u);
+  EXPECT_NE(sockopts[0]->args.find("{tv_sec=2, tv_usec=0}"), std::string::npos)
+      << sockopts[0]->args;
+  ASSERT_FALSE(sink_.intents.empty());
+  EXPECT_EQ(sink_.intents[0].transport, Transport::kUdp);
+}
+
+TEST_F(TracerTest, NonBlockingConnectResolvedBySoError) {
+  const int port = Listener::ClosedPort(AF_INET);
+  absl::StatusOr<int> rc = RunHelper({"nonblock", "127.0.0.1", std::to_string(port)});
+  ASSERT_TRUE(rc.ok()) << rc.status();
+  EXPECT_EQ(*rc, 0) << sink_.Dump();
+  const auto connects = sink_.Named("connect");
+  ASSERT_EQ(connects.size(), 1u);
+  EXPECT_TRUE(connects[0]->nonblocking);
+  EXPECT_EQ(connects[0]->error, EINPROGRESS);
+  const auto polls = sink_.Named("poll");
+  ASSERT_EQ(polls.size(), 1u) << sink_.Dump();
+  ASSERT_EQ(polls[0]->waited.size(), 1u);
+  EXPECT_EQ(polls[0]->waited[0].fd, connects[0]->fd);
+  const auto gets = sink_.Named("getsockopt");
+  ASSERT_EQ(gets.size(), 1u) << sink_.Dump();
+  ASSERT_TRUE(gets[0]->resolves_call);
+  EXPECT_EQ(*gets[0]->resolves_call, connects[0]->id);
+  EXPECT_EQ(gets[0]->resolved_error, ECONNREFUSED);
+}
+
+TEST_F(TracerTest, ThreadsAreFollowed) {
+  const int port = Listener::ClosedPort(AF_INET);
+  absl::StatusOr<int> rc = RunHelper({"threads", "127.0.0.1", std::to_string(port)});
+  ASSERT_TRUE(rc.ok()) << rc.status();
+  EXPECT_EQ(*rc, 0);
+  const auto connects = sink_.Named("connect");
+  ASSERT_EQ(connects.size(), 2u) << sink_.Dump();
+  EXPECT_NE(connects[0]->tid, connects[1]->tid);
+  EXPECT_EQ(connects[0]->pid, connects[1]->pid);
+  EXPECT_NE(connects[0]->tid, connects[0]->pid);
+  for (const SyscallEvent* c : connects) EXPECT_EQ(c->error, ECONNREFUSED);
+}
+
+TEST_F(TracerTest, ForksAreFollowed) {
+  const int port = Listener::ClosedPort(AF_INET);
+  absl::StatusOr<int> rc = RunHelper({"fork", "127.0.0.1", std::to_string(port)});
+  ASSERT_TRUE(rc.ok()) << rc.status();
+  EXPECT_EQ(*rc, 0);
+  const auto connects = sink_.Named("connect");
+  ASSERT_EQ(connects.size(), 1u) << sink_.Dump();
+  EXPECT_EQ(connects[0]->error, ECONNREFUSED);
+  const pid_t main = sink_.processes.front().pid;
+  EXPECT_NE(connects[0]->pid, main);
+  bool child_started = false;
+  for (const ProcessEvent& p : sink_.processes) {
+    if (p.kind == ProcessEvent::Kind::kStarted && p.pid == connects[0]->pid) {
+      child_started = true;
+      EXPECT_EQ(p.parent_pid, main);
+    }
+  }
+  EXPECT_TRUE(child_started) << sink_.Dump();
+}
+
+TEST_F(TracerTest, ExecIsFollowed) {
+  const int port = Listener::ClosedPort(AF_INET);
+  absl::StatusOr<int> rc = RunHelper({"exec", "127.0.0.1", std::to_string(port)});
+  ASSERT_TRUE(rc.ok()) << rc.status();
+  EXPECT_EQ(*rc, 0);
+  bool exec_seen = false;
+  for (const ProcessEvent& p : sink_.processes) exec_seen |= p.kind == ProcessEvent::Kind::kExec;
+  EXPECT_TRUE(exec_seen) << sink_.Dump();
+  const auto connects = sink_.Named("connect");
+  ASSERT_EQ(connects.size(), 1u) << sink_.Dump();
+  EXPECT_EQ(connects[0]->error, ECONNREFUSED);
+}
+
+TEST_F(TracerTest, ExitStatusIsTheProgramsOwn) {
+  absl::StatusOr<int> rc = RunHelper({"exit", "7"});
+  ASSERT_TRUE(rc.ok()) << rc.status();
+  EXPECT_EQ(*rc, 7);
+}
+
+TEST_F(TracerTest, ProgramNotFoundIsAOneLineError) {
+  LaunchSpec spec;
+  spec.argv = {"/nonexistent/netcorr-no-such-program"};
+  absl::StatusOr<std::unique_ptr<Tracer>> t = Tracer::Launch(spec, &sink_);
+  ASSERT_FALSE(t.ok());
+  EXPECT_EQ(t.status().code(), absl::StatusCode::kNotFound);
+  const std::string msg(t.status().message());
+  EXPECT_NE(msg.find("netcorr-no-such-program"), std::string::npos);
+  EXPECT_EQ(msg.find('\n'), std::string::npos);
+  // The failed child was reaped: no zombie and no stopped child left behind.
+  EXPECT_EQ(waitpid(-1, nullptr, WNOHANG | __WALL), -1);
+  EXPECT_EQ(errno, ECHILD);
+}
+
+TEST_F(TracerTest, NotExecutableIsPermissionDenied) {
+  LaunchSpec spec;
+  spec.argv = {"/etc/passwd"};
+  absl::StatusOr<std::unique_ptr<Tracer>> t = Tracer::Launch(spec, &sink_);
+  ASSERT_FALSE(t.ok());
+  EXPECT_EQ(t.status().code(), absl::StatusCode::kPermissionDenied) << t.status();
+}
+
+TEST_F(TracerTest, StopReportsBlockedCallsUnfinishedAndEndsTheProgram) {
+  Listener server(AF_INET, SOCK_STREAM);
+  server.ServeEcho(/*silent=*/true);
+  LaunchSpec spec;
+  spec.argv = {TRACER_HELPER_PATH, "hang", "127.0.0.1", std::to_string(server.port())};
+  absl::StatusOr<std::unique_ptr<Tracer>> t = Tracer::Launch(spec, &sink_);
+  ASSERT_TRUE(t.ok()) << t.status();
+  Tracer* tracer = t->get();
+  std::thread stopper([tracer] {
+    std::this_thread::sleep_for(500ms);
+    tracer->RequestStop();
+  });
+  absl::StatusOr<int> rc = tracer->Run();
+  stopper.join();
+  ASSERT_TRUE(rc.ok()) << rc.status();
+  EXPECT_EQ(*rc, 128 + SIGTERM);
+  const auto recvs = sink_.Named("recvfrom");
+  ASSERT_EQ(recvs.size(), 1u) << sink_.Dump();
+  EXPECT_FALSE(recvs[0]->finished);
+  EXPECT_GE(recvs[0]->duration_ns(), 300'000'000) << "blocked ~0.5 s before the stop";
+  EXPECT_FALSE(recvs[0]->failed());
+}
+
+// Starts the helper's echo server untraced; returns its pid once it listens.
+pid_t StartServer(int port, int seconds) {
+  int p[2];
+  if (pipe(p) != 0) return -1;
+  const pid_t pid = fork();
+  if (pid == 0) {
+    dup2(p[1], 1);
+    close(p[0]);
+    execl(TRACER_HELPER_PATH, TRACER_HELPER_PATH, "server", std::to_string(port).c_str(),
+          std::to_string(seconds).c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  close(p[1]);
+  pollfd pf{p[0], POLLIN, 0};
+  char buf[8] = {};
+  const bool ready = poll(&pf, 1, 5000) > 0 && read(p[0], buf, sizeof(buf)) > 0;
+  close(p[0]);
+  if (!ready) {
+    kill(pid, SIGKILL);
+    waitpid(pid, nullptr, 0);
+    return -1;
+  }
+  return pid;
+}
+
+// One request to the echo server; true when it answered.
+bool Ask(int port) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  timeval tv{3, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  bool ok = connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0 &&
+            send(fd, "hi", 2, MSG_NOSIGNAL) == 2;
+  char buf[8];
+  ok = ok && recv(fd, buf, sizeof(buf), 0) == 2;
+  close(fd);
+  return ok;
+}
+
+void StopServer(pid_t pid) {
+  kill(pid, SIGKILL);
+  waitpid(pid, nullptr, 0);
+}
+
+TEST_F(TracerTest, AttachToServerThenDetachLeavesItRunning) {
+  const int port = Listener::ClosedPort(AF_INET);
+  const pid_t server = StartServer(port, 30);
+  ASSERT_GT(server, 0);
+  absl::StatusOr<std::unique_ptr<Tracer>> t = Tracer::Attach({server}, &sink_);
+  ASSERT_TRUE(t.ok()) << t.status();
+  Tracer* tracer = t->get();
+  EXPECT_EQ(tracer->main_pid(), server);
+  std::atomic<bool> answered{false};
+  std::thread client([&] {
+    std::this_thread::sleep_for(200ms);
+    answered = Ask(port);
+    std::this_thread::sleep_for(200ms);
+    tracer->RequestStop();
+  });
+  absl::StatusOr<int> rc = tracer->Run();
+  client.join();
+  ASSERT_TRUE(rc.ok()) << rc.status();
+  EXPECT_EQ(*rc, 0);
+  EXPECT_TRUE(answered);
+  // The listening socket, open before we attached, is reported with its address.
+  ASSERT_FALSE(sink_.processes.empty());
+  EXPECT_EQ(sink_.processes.front().kind, ProcessEvent::Kind::kAttached);
+  ASSERT_EQ(sink_.processes.front().sockets.size(), 1u) << sink_.Dump();
+  EXPECT_EQ(sink_.processes.front().sockets[0].socket.local->port, port);
+  const auto accepts = sink_.Named("accept");
+  ASSERT_EQ(accepts.size(), 1u) << sink_.Dump();
+  ASSERT_TRUE(accepts[0]->socket && accepts[0]->socket->Flow()) << sink_.Dump();
+  EXPECT_EQ(accepts[0]->socket->local->port, port);
+  EXPECT_EQ(sink_.Named("recvfrom").size(), 1u) << sink_.Dump();
+  EXPECT_EQ(sink_.processes.back().kind, ProcessEvent::Kind::kDetached);
+  // Detached: not stopped, not traced, still answering.
+  EXPECT_EQ(ProcState(server).find("TracerPid:\t0") != std::string::npos, true)
+      << ProcState(server);
+  EXPECT_EQ(ProcState(server).find("(stopped)"), std::string::npos);
+  EXPECT_EQ(ProcState(server).find("tracing stop"), std::string::npos);
+  EXPECT_TRUE(Ask(port));
+  StopServer(server);
+}
+
+TEST_F(TracerTest, SigkillOfTheTracerLeavesTheAttachedProgramRunning) {
+  const int port = Listener::ClosedPort(AF_INET);
+  const pid_t server = StartServer(port, 30);
+  ASSERT_GT(server, 0);
+  int ready[2];
+  ASSERT_EQ(pipe(ready), 0);
+  const pid_t tracer_pid = fork();
+  if (tracer_pid == 0) {
+    close(ready[0]);
+    RecordingSink sink;
+    absl::StatusOr<std::unique_ptr<Tracer>> t = Tracer::Attach({server}, &sink);
+    if (!t.ok()) _exit(1);
+    (void)!write(ready[1], "x", 1);
+    (void)(*t)->Run();
+    _exit(0);
+  }
+  close(ready[1]);
+  pollfd pf{ready[0], POLLIN, 0};
+  char b;
+  ASSERT_TRUE(poll(&pf, 1, 5000) > 0 && read(ready[0], &b, 1) == 1);
+  close(ready[0]);
+  EXPECT_TRUE(Ask(port)) << "traced server answers";
+  kill(tracer_pid, SIGKILL);
+  waitpid(tracer_pid, nullptr, 0);
+  std::this_thread::sleep_for(100ms);
+  EXPECT_NE(ProcState(server).find("TracerPid:\t0"), std::string::npos) << ProcState(server);
+  EXPECT_TRUE(Ask(port)) << "still answers after the tracer was killed";
+  StopServer(server);
+}
+
+TEST_F(TracerTest, AttachToMissingPidIsAOneLineError) {
+  absl::StatusOr<std::unique_ptr<Tracer>> t = Tracer::Attach({999999999}, &sink_);
+  ASSERT_FALSE(t.ok());
+  EXPECT_EQ(t.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_NE(std::string(t.status().message()).find("999999999"), std::string::npos);
+}
+
+TEST_F(TracerTest, AttachedProcessExitingMidTraceEndsRun) {
+  const pid_t pid = fork();
+  if (pid == 0) {
+    execl(TRACER_HELPER_PATH, TRACER_HELPER_PATH, "sleep", "1", static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  std::this_thread::sleep_for(100ms);
+  absl::StatusOr<std::unique_ptr<Tracer>> t = Tracer::Attach({pid}, &sink_);
+  ASSERT_TRUE(t.ok()) << t.status();
+  absl::StatusOr<int> rc = (*t)->Run();
+  ASSERT_TRUE(rc.ok()) << rc.status();
+  EXPECT_EQ(*rc, 0);
+  EXPECT_EQ(sink_.processes.back().kind, ProcessEvent::Kind::kExited) << sink_.Dump();
+  // We are the parent too: the exit status was consumed by the tracer's wait; nothing is left.
+  waitpid(pid, nullptr, WNOHANG);
+}
+
+TEST_F(TracerTest, RunOnAnotherThreadIsRefused) {
+  LaunchSpec spec;
+  spec.argv = {TRACER_HELPER_PATH, "exit", "0"};
+  absl::StatusOr<std::unique_ptr<Tracer>> t = Tracer::Launch(spec, &sink_);
+  ASSERT_TRUE(t.ok()) << t.status();
+  absl::StatusOr<int> rc = absl::InternalError("not run");
+  std::thread([&] { rc = (*t)->Run(); }).join();
+  EXPECT_EQ(rc.status().code(), absl::StatusCode::kFailedPrecondition);
+  // Destroying the tracer kills and reaps the program it launched.
+  const pid_t pid = (*t)->main_pid();
+  t->reset();
+  EXPECT_EQ(kill(pid, 0), -1);
+}
+
+}  // namespace
+}  // namespace netcorr::tracer
