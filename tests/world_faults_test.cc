@@ -473,8 +473,8 @@ TEST_P(DyingOwnerTest, WorldIsRemoved) {
   ASSERT_GT(n, 0) << "child could not create a world, status " << status;
   const std::string name(buf, static_cast<size_t>(n));
   if (how == SIGKILL) {
-    // Nothing runs in a SIGKILLed process: its world stays until the next gc.
-    EXPECT_TRUE(NamespaceExists(name + "-c"));
+    // Nothing runs in a SIGKILLed process: its world stays until the next gc (ours, or that
+    // of a test running in parallel, which is why its presence here is not asserted).
     CommandResult gc = *RunCommand({NetworldScript(), "gc"}, absl::Seconds(60));
     EXPECT_EQ(gc.exit_code, 0) << gc.err;
   }

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -13,6 +14,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -54,6 +56,7 @@ constexpr int kMaxLiveWorlds = 32;
 constexpr size_t kMaxNameLen = 32;
 struct LiveWorld {
   std::atomic<bool> used{false};
+  pid_t owner = 0;  // the process that made it: a forked child must not tear it down
   char name[kMaxNameLen] = {};
 };
 LiveWorld g_live[kMaxLiveWorlds];
@@ -63,8 +66,9 @@ constexpr int kTeardownSignals[] = {SIGINT, SIGTERM, SIGHUP, SIGABRT};
 
 // Async-signal-safe: fork + execve + waitpid only.
 void DownAllLiveWorlds() {
+  const pid_t self = getpid();
   for (LiveWorld& w : g_live) {
-    if (!w.used.exchange(false)) continue;
+    if (!w.used.load() || w.owner != self || !w.used.exchange(false)) continue;
     pid_t pid = fork();
     if (pid == 0) {
       char arg0[] = "networld.sh";
@@ -115,6 +119,7 @@ bool Register(const std::string& name) {
   for (LiveWorld& w : g_live) {
     if (w.used.load()) continue;
     std::memcpy(w.name, name.c_str(), name.size() + 1);
+    w.owner = getpid();
     w.used.store(true);
     return true;
   }
@@ -124,7 +129,7 @@ bool Register(const std::string& name) {
 void Unregister(const std::string& name) {
   std::lock_guard<std::mutex> lock(g_live_mu);
   for (LiveWorld& w : g_live) {
-    if (w.used.load() && name == w.name) w.used.store(false);
+    if (w.used.load() && w.owner == getpid() && name == w.name) w.used.store(false);
   }
 }
 
@@ -166,9 +171,10 @@ absl::StatusOr<CommandResult> RunCommand(const std::vector<std::string>& argv,
   std::vector<char*> c_argv;
   for (const std::string& a : argv) c_argv.push_back(const_cast<char*>(a.c_str()));
   c_argv.push_back(nullptr);
+  // `env` first: getenv() returns the first match, so these override inherited values.
   std::vector<char*> c_env;
-  for (char** e = environ; *e != nullptr; ++e) c_env.push_back(*e);
   for (const std::string& e : env) c_env.push_back(const_cast<char*>(e.c_str()));
+  for (char** e = environ; *e != nullptr; ++e) c_env.push_back(*e);
   c_env.push_back(nullptr);
 
   pid_t pid = fork();
@@ -302,7 +308,7 @@ absl::StatusOr<CommandResult> World::Exec(Node node, const std::vector<std::stri
 }
 
 absl::Status World::Down() {
-  if (down_) return absl::OkStatus();
+  if (down_ || getpid() != owner_) return absl::OkStatus();
   down_ = true;
   absl::Status s = Script({"down", name_}, absl::Seconds(60)).status();
   Unregister(name_);

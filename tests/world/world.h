@@ -8,10 +8,11 @@
 // The world is defined once, by tests/world/networld.sh; this class only drives that script
 // (its path and the examples' build directory are compiled in), so a world brought up by hand,
 // by the demo and by a test is the same world. Every world gets a unique short name, and is
-// torn down by the destructor, by a SIGINT/SIGTERM/SIGABRT/SIGSEGV handler, or — if the owner
-// died by SIGKILL — by `networld.sh gc`, which World::Create() runs first.
+// torn down by the destructor, by a SIGINT/SIGTERM/SIGHUP/SIGABRT handler or atexit, or — if the
+// owner died by SIGKILL — by `networld.sh gc`, which World::Create() runs first.
 
 #include <sys/types.h>
+#include <unistd.h>
 
 #include <memory>
 #include <string>
@@ -87,15 +88,17 @@ class World {
     return Exec(Node::kClient, argv, timeout);
   }
 
-  // Removes the namespaces and stops the servers this world started. Idempotent.
+  // Removes the namespaces and stops the servers this world started. Idempotent; does
+  // nothing in a process forked from the one that created the world.
   absl::Status Down();
 
  private:
-  explicit World(std::string name) : name_(std::move(name)) {}
+  explicit World(std::string name) : name_(std::move(name)), owner_(getpid()) {}
   absl::StatusOr<CommandResult> Script(const std::vector<std::string>& args,
                                        absl::Duration timeout);
 
   std::string name_;
+  pid_t owner_;  // a child forked after Create() must not tear the world down
   bool down_ = false;
 };
 
