@@ -1,0 +1,208 @@
+#include <cerrno>
+#include <string>
+
+#include "absl/strings/match.h"
+#include "gtest/gtest.h"
+#include "src/report/json_test_parser.h"
+#include "src/report/report.h"
+#include "src/report/report_test_util.h"
+
+namespace netcorr::report {
+namespace {
+
+using namespace testing;  // NOLINT: the test builders
+
+JsonValue MustParse(const std::string& text) {
+  auto parsed = ParseJson(text);
+  EXPECT_TRUE(parsed.ok()) << parsed.status() << "\n" << text;
+  return parsed.ok() ? *parsed : JsonValue{};
+}
+
+TEST(JsonReportTest, TopLevelShapeAndVersion) {
+  const Session s = MakeSession();
+  const std::string text = RenderJson(s.Input());
+  ASSERT_TRUE(absl::EndsWith(text, "}\n"));
+  const JsonValue doc = MustParse(text);
+  EXPECT_EQ(doc["version"].int_value, 1);
+  EXPECT_EQ(doc["version"].int_value, kJsonSchemaVersion);
+  EXPECT_EQ(doc["netcorr"].string, "0.1.0");
+  EXPECT_EQ(doc["time_unit"].string, "ns_since_epoch_realtime");
+  for (const char* key : {"session", "capture", "findings", "calls", "packets", "processes"}) {
+    EXPECT_NE(doc.Find(key), nullptr) << key;
+  }
+  EXPECT_EQ(doc["calls"].size(), 7u);
+  EXPECT_EQ(doc["packets"].size(), 11u);
+  EXPECT_EQ(doc["findings"].size(), 3u);
+  EXPECT_EQ(doc["processes"].size(), 2u);
+  const JsonValue& session = doc["session"];
+  EXPECT_EQ(session["command"][0].string, "./multi-fail");
+  EXPECT_EQ(session["pids"][0].int_value, 4242);
+  EXPECT_EQ(session["start_ns"].int_value, kT0 - 5 * kMs);
+  EXPECT_EQ(session["end_ns"].int_value, kT0 + 22 * kSec);
+  EXPECT_EQ(session["duration_ns"].int_value, 22 * kSec + 5 * kMs);
+  EXPECT_EQ(session["first_event_ns"].int_value, kT0);
+  EXPECT_EQ(session["stop_reason"].string, "interrupted");
+  const JsonValue& capture = doc["capture"];
+  EXPECT_TRUE(capture["available"].boolean);
+  EXPECT_EQ(capture["received"].int_value, 11);
+  EXPECT_EQ(capture["kernel_dropped"].int_value, 0);
+  EXPECT_EQ(capture["interfaces"][0].string, "any");
+  EXPECT_EQ(capture["snaplen"].int_value, 262144);
+  EXPECT_EQ(capture["file"].string, "/tmp/out.pcapng");
+}
+
+TEST(JsonReportTest, FindingsCarryKindCallFlowAndEvidence) {
+  const Session s = MakeSession();
+  const JsonValue doc = MustParse(RenderJson(s.Input()));
+  const JsonValue& f = doc["findings"][0];
+  EXPECT_EQ(f["id"].int_value, 1);
+  EXPECT_EQ(f["kind"].string, "refused_by_rst");
+  EXPECT_EQ(f["severity"].string, "failure");
+  EXPECT_EQ(f["summary"].string, "10.71.2.2 answered our SYN with RST");
+  EXPECT_EQ(f["outcome_errno"].string, "ECONNREFUSED");
+  EXPECT_EQ(f["call"]["id"].int_value, 2);
+  EXPECT_EQ(f["call"]["errno"].string, "ECONNREFUSED");
+  EXPECT_EQ(f["call"]["errno_num"].int_value, ECONNREFUSED);
+  EXPECT_TRUE(f["call"]["result"].is_null());
+  EXPECT_EQ(f["call"]["entry_ns"].int_value, kT0 + 100 * kUs);
+  EXPECT_EQ(f["call"]["exit_ns"].int_value, kT0 + 400 * kUs);
+  EXPECT_EQ(f["call"]["duration_ns"].int_value, 300 * kUs);
+  EXPECT_EQ(f["flow"]["transport"].string, "tcp");
+  EXPECT_EQ(f["flow"]["local"]["ip"].string, "10.71.1.2");
+  EXPECT_EQ(f["flow"]["local"]["port"].int_value, 40000);
+  EXPECT_EQ(f["flow"]["remote"]["port"].int_value, 81);
+  ASSERT_EQ(f["evidence"].size(), 2u);
+  EXPECT_EQ(f["evidence"][0].int_value, 1);
+  EXPECT_EQ(f["evidence"][1].int_value, 2);
+  EXPECT_TRUE(f["resolved_by"].is_null());
+  EXPECT_TRUE(f["icmp"].is_null());
+  EXPECT_TRUE(f["unexplained_reason"].is_null());
+  EXPECT_EQ(doc["findings"][2]["call"]["finished"].boolean, false);
+  EXPECT_EQ(doc["findings"][1]["call"]["tid"].int_value, 4243);
+}
+
+TEST(JsonReportTest, PacketsAreDecodedAndPointBackAtTheirFindings) {
+  const Session s = MakeSession();
+  const JsonValue doc = MustParse(RenderJson(s.Input()));
+  const JsonValue& rst = doc["packets"][1];
+  EXPECT_EQ(rst["id"].int_value, 2);
+  EXPECT_EQ(rst["ts_ns"].int_value, kT0 + 350 * kUs);
+  EXPECT_EQ(rst["ip"].string, "ipv4");
+  EXPECT_EQ(rst["transport"].string, "tcp");
+  EXPECT_EQ(rst["src"]["port"].int_value, 81);
+  EXPECT_EQ(rst["tcp"]["flags"].string, "RST,ACK");
+  EXPECT_EQ(rst["tcp"]["ack"].int_value, 124);
+  EXPECT_TRUE(rst["icmp"].is_null());
+  ASSERT_EQ(rst["evidence_for"].size(), 1u);
+  EXPECT_EQ(rst["evidence_for"][0].int_value, 1);
+  const JsonValue& icmp = doc["packets"][6];
+  EXPECT_EQ(icmp["icmp"]["description"].string, "admin-prohibited");
+  EXPECT_EQ(icmp["icmp"]["sender"].string, "10.71.1.1");
+  EXPECT_EQ(icmp["icmp"]["original"]["remote"]["port"].int_value, 82);
+  EXPECT_EQ(icmp["evidence_for"][0].int_value, 2);
+  EXPECT_EQ(doc["packets"][2]["evidence_for"].size(), 0u);  // unrelated UDP
+  EXPECT_TRUE(absl::StartsWith(doc["packets"][0]["display"].string,
+                               "10.71.1.2.40000 > 10.71.2.2.81: Flags [S]"));
+}
+
+TEST(JsonReportTest, ProcessesNameTheirSignal) {
+  const Session s = MakeSession();
+  const JsonValue doc = MustParse(RenderJson(s.Input()));
+  EXPECT_EQ(doc["processes"][0]["kind"].string, "exited");
+  EXPECT_EQ(doc["processes"][0]["status"].int_value, 7);
+  EXPECT_TRUE(doc["processes"][0]["signal"].is_null());
+  EXPECT_EQ(doc["processes"][1]["kind"].string, "killed");
+  EXPECT_EQ(doc["processes"][1]["signal"].string, "SIGKILL");
+}
+
+TEST(JsonReportTest, StringsFromTheTraceeRoundTripOrBecomeReplacementCharacters) {
+  Session s = MakeSession();
+  s.calls[1].args = std::string("quote\" back\\ nl\n nul", 20) + std::string(1, '\0') +
+                    " esc\x1b caf\xc3\xa9 bad\xff end";
+  const JsonValue doc = MustParse(RenderJson(s.Input()));
+  EXPECT_EQ(doc["calls"][1]["args"].string, std::string("quote\" back\\ nl\n nul", 20) +
+                                                std::string(1, '\0') +
+                                                " esc\x1b caf\xc3\xa9 bad\xef\xbf\xbd end");
+}
+
+TEST(JsonReportTest, EveryKindHasItsNameAndDetails) {
+  for (FindingKind kind :
+       {FindingKind::kRefusedByRst, FindingKind::kSynUnanswered, FindingKind::kIcmpUnreachable,
+        FindingKind::kNoPacketSent, FindingKind::kResetByPeer, FindingKind::kClosedByPeer,
+        FindingKind::kNoResponse, FindingKind::kDnsError, FindingKind::kTlsAlert,
+        FindingKind::kRetransmissions, FindingKind::kPmtuBlackhole, FindingKind::kUnexplained}) {
+    KindScenario s = ScenarioFor(kind);
+    Finding& f = s.findings[0];
+    f.handshake = HandshakeDetail{{kT0 + 1, kT0 + 2}, 2, false, true};
+    f.icmp = IcmpDetail{
+        false, 3, 10, "host-prohibited", *IpAddress::Parse("10.71.1.1"), IcmpSenderRole::kHop, 0};
+    f.stream = StreamDetail{100, 5, 7 * kMs, true, false, false};
+    f.retransmissions = RetransmissionDetail{3, kT0, kT0 + kSec, 1448, 500, false};
+    f.dns = DnsDetail{0x1a2b, "example.test", 2, "SERVFAIL", 2, true};
+    f.tls = TlsDetail{2, 40, "handshake_failure", "example.test", true};
+    const JsonValue doc = MustParse(RenderJson(s.Input()));
+    const JsonValue& j = doc["findings"][0];
+    EXPECT_EQ(j["kind"].string, FindingKindName(kind));
+    EXPECT_EQ(j["handshake"]["syn_times_ns"][1].int_value, kT0 + 2);
+    EXPECT_EQ(j["icmp"]["sender_role"].string, "hop");
+    EXPECT_EQ(j["stream"]["idle_before_ns"].int_value, 7 * kMs);
+    EXPECT_EQ(j["retransmissions"]["last_ns"].int_value, kT0 + kSec);
+    EXPECT_EQ(j["dns"]["rcode_name"].string, "SERVFAIL");
+    EXPECT_EQ(j["tls"]["description_name"].string, "handshake_failure");
+    if (kind == FindingKind::kUnexplained) {
+      EXPECT_EQ(j["unexplained_reason"].string, "capture dropped 12 packets");
+    }
+    // Every evidence packet names the finding back.
+    for (const JsonValue& p : doc["packets"].array) {
+      const bool cited = std::find(f.evidence.begin(), f.evidence.end(),
+                                   static_cast<uint64_t>(p["id"].int_value)) != f.evidence.end();
+      EXPECT_EQ(p["evidence_for"].size(), cited ? 1u : 0u);
+    }
+  }
+}
+
+TEST(JsonReportTest, DnsAndTlsPacketFields) {
+  const JsonValue dns = MustParse(RenderJson(ScenarioFor(FindingKind::kDnsError).Input()));
+  EXPECT_EQ(dns["packets"][1]["dns"]["id"].int_value, 0x1a2b);
+  EXPECT_TRUE(dns["packets"][1]["dns"]["response"].boolean);
+  EXPECT_EQ(dns["packets"][1]["dns"]["rcode_name"].string, "SERVFAIL");
+  EXPECT_EQ(dns["packets"][1]["dns"]["qname"].string, "example.test");
+  EXPECT_EQ(dns["packets"][1]["dns"]["qtype_name"].string, "A");
+  EXPECT_EQ(dns["calls"][0]["socket"]["type"].string, "SOCK_DGRAM");
+  EXPECT_EQ(dns["calls"][0]["result"].int_value, 30);
+  const JsonValue tls = MustParse(RenderJson(ScenarioFor(FindingKind::kTlsAlert).Input()));
+  EXPECT_EQ(tls["packets"][0]["tls"]["client_hello"]["sni"].string, "example.test");
+  EXPECT_EQ(tls["packets"][1]["tls"]["alert"]["level_name"].string, "fatal");
+  EXPECT_EQ(tls["packets"][1]["tls"]["alert"]["description"].int_value, 40);
+}
+
+TEST(JsonReportTest, EventsDocumentAndJsonLinesUseTheSameCallObjects) {
+  const Session s = MakeSession();
+  const ReportInput in = s.Input();
+  const JsonValue full = MustParse(RenderJson(in));
+  CaptureStats none;
+  none.available = false;
+  none.unavailable_reason = "--no-capture";
+  const JsonValue events = MustParse(RenderEventsJson(in.session, none, in.calls, in.processes));
+  EXPECT_EQ(events["version"].int_value, 1);
+  EXPECT_EQ(events.Find("findings"), nullptr);
+  EXPECT_EQ(events.Find("packets"), nullptr);
+  EXPECT_FALSE(events["capture"]["available"].boolean);
+  EXPECT_EQ(events["capture"]["reason"].string, "--no-capture");
+  EXPECT_EQ(events["calls"], full["calls"]);
+  EXPECT_EQ(events["processes"], full["processes"]);
+  for (size_t i = 0; i < s.calls.size(); ++i) {
+    const std::string line = RenderCallJsonLine(s.calls[i]);
+    EXPECT_EQ(line.find('\n'), std::string::npos);
+    EXPECT_EQ(MustParse(line), full["calls"][i]);
+  }
+}
+
+TEST(JsonReportTest, EmptyInputIsStillAValidDocument) {
+  const JsonValue doc = MustParse(RenderJson(ReportInput{}));
+  EXPECT_EQ(doc["findings"].size(), 0u);
+  EXPECT_EQ(doc["capture"]["file"].type, JsonValue::Type::kNull);
+}
+
+}  // namespace
+}  // namespace netcorr::report

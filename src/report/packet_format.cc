@@ -1,0 +1,235 @@
+#include "src/report/packet_format.h"
+
+#include <array>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+
+namespace netcorr::report {
+
+namespace {
+
+// tcpdump prints "addr.port" (no brackets, even for IPv6) with -nn.
+std::string TcpdumpEndpoint(const Endpoint& e, bool with_port) {
+  if (!with_port) return e.addr.ToString();
+  return absl::StrCat(e.addr.ToString(), ".", e.port);
+}
+
+std::string FormatDns(const DnsMessage& dns) {
+  std::string out = absl::StrFormat("DNS %s id 0x%04x", dns.is_response ? "response" : "query",
+                                    static_cast<int>(dns.id));
+  if (dns.is_response) {
+    absl::StrAppend(&out, " ", DnsRcodeName(dns.rcode));
+    if (dns.answer_count > 0) {
+      absl::StrAppend(&out, ", ", dns.answer_count, dns.answer_count == 1 ? " answer" : " answers");
+    }
+  }
+  if (dns.opcode != 0) absl::StrAppend(&out, " opcode ", static_cast<int>(dns.opcode));
+  if (dns.question_count > 0 || !dns.qname.empty()) {
+    absl::StrAppend(&out, dns.is_response ? ", " : " ", DnsTypeName(dns.qtype), "? ",
+                    dns.qname.empty() ? std::string(".") : dns.qname);
+  }
+  return out;
+}
+
+std::string FormatTls(const TlsRecordInfo& tls) {
+  if (tls.alert.has_value()) {
+    return absl::StrCat("TLS alert ", TlsAlertLevelName(tls.alert->level), " ",
+                        TlsAlertDescriptionName(tls.alert->description));
+  }
+  if (tls.client_hello.has_value()) {
+    std::string out = "TLS ClientHello";
+    if (!tls.client_hello->sni.empty()) absl::StrAppend(&out, " SNI ", tls.client_hello->sni);
+    return out;
+  }
+  switch (tls.content_type) {
+    case 20:
+      return "TLS change_cipher_spec";
+    case 21:
+      return "TLS alert (encrypted)";
+    case 22:
+      return "TLS handshake";
+    case 23:
+      return "TLS application data";
+    default:
+      return absl::StrCat("TLS record type ", static_cast<int>(tls.content_type));
+  }
+}
+
+bool IsDestinationUnreachable(const IcmpError& e) { return e.v6 ? e.type == 1 : e.type == 3; }
+bool IsTooBig(const IcmpError& e) { return e.v6 ? e.type == 2 : (e.type == 3 && e.code == 4); }
+
+std::string FormatIcmpError(const IcmpError& e) {
+  const std::string what = e.Describe();
+  std::string out = e.v6 ? "ICMP6 " : "ICMP ";
+  if (IsDestinationUnreachable(e) && what.find("unreachable") == std::string::npos &&
+      !IsTooBig(e)) {
+    absl::StrAppend(&out, "unreachable ");
+  }
+  absl::StrAppend(&out, what);
+  if (IsTooBig(e) || e.next_hop_mtu != 0) absl::StrAppend(&out, " (mtu ", e.next_hop_mtu, ")");
+  absl::StrAppend(&out, ", about ", e.original.ToString());
+  return out;
+}
+
+std::string FormatTcp(const TcpSegment& tcp) {
+  std::string out = absl::StrCat("Flags [", TcpFlagLetters(tcp.flags), "], seq ", tcp.seq);
+  if (tcp.payload_len > 0) absl::StrAppend(&out, ":", tcp.seq + tcp.payload_len);
+  if (tcp.has(kTcpAck)) absl::StrAppend(&out, ", ack ", tcp.ack);
+  absl::StrAppend(&out, ", win ", tcp.window);
+  if (tcp.mss.has_value()) absl::StrAppend(&out, ", options [mss ", *tcp.mss, "]");
+  absl::StrAppend(&out, ", length ", tcp.payload_len);
+  return out;
+}
+
+}  // namespace
+
+std::string TcpFlagLetters(uint8_t flags) {
+  // tcpdump's order and letters (print-tcp.c): F S R P . U E W.
+  static constexpr std::array<std::pair<uint8_t, char>, 8> kLetters = {{
+      {kTcpFin, 'F'},
+      {kTcpSyn, 'S'},
+      {kTcpRst, 'R'},
+      {kTcpPsh, 'P'},
+      {kTcpAck, '.'},
+      {kTcpUrg, 'U'},
+      {kTcpEce, 'E'},
+      {kTcpCwr, 'W'},
+  }};
+  std::string out;
+  for (const auto& [bit, letter] : kLetters) {
+    if (flags & bit) out.push_back(letter);
+  }
+  return out.empty() ? "none" : out;
+}
+
+std::string DnsRcodeName(uint8_t rcode) {
+  static constexpr std::array<const char*, 11> kNames = {
+      "NOERROR",  "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED",
+      "YXDOMAIN", "YXRRSET", "NXRRSET",  "NOTAUTH",  "NOTZONE"};
+  if (rcode < kNames.size()) return kNames[rcode];
+  return absl::StrCat("RCODE", static_cast<int>(rcode));
+}
+
+std::string DnsTypeName(uint16_t qtype) {
+  static constexpr std::array<std::pair<uint16_t, const char*>, 14> kNames = {{
+      {1, "A"},
+      {2, "NS"},
+      {5, "CNAME"},
+      {6, "SOA"},
+      {12, "PTR"},
+      {15, "MX"},
+      {16, "TXT"},
+      {28, "AAAA"},
+      {33, "SRV"},
+      {35, "NAPTR"},
+      {43, "DS"},
+      {64, "SVCB"},
+      {65, "HTTPS"},
+      {255, "ANY"},
+  }};
+  for (const auto& [type, name] : kNames) {
+    if (type == qtype) return name;
+  }
+  return absl::StrCat("TYPE", qtype);
+}
+
+std::string TlsAlertDescriptionName(uint8_t description) {
+  static constexpr std::array<std::pair<uint8_t, const char*>, 34> kNames = {{
+      {0, "close_notify"},
+      {10, "unexpected_message"},
+      {20, "bad_record_mac"},
+      {21, "decryption_failed"},
+      {22, "record_overflow"},
+      {30, "decompression_failure"},
+      {40, "handshake_failure"},
+      {41, "no_certificate"},
+      {42, "bad_certificate"},
+      {43, "unsupported_certificate"},
+      {44, "certificate_revoked"},
+      {45, "certificate_expired"},
+      {46, "certificate_unknown"},
+      {47, "illegal_parameter"},
+      {48, "unknown_ca"},
+      {49, "access_denied"},
+      {50, "decode_error"},
+      {51, "decrypt_error"},
+      {60, "export_restriction"},
+      {70, "protocol_version"},
+      {71, "insufficient_security"},
+      {80, "internal_error"},
+      {86, "inappropriate_fallback"},
+      {90, "user_canceled"},
+      {100, "no_renegotiation"},
+      {109, "missing_extension"},
+      {110, "unsupported_extension"},
+      {111, "certificate_unobtainable"},
+      {112, "unrecognized_name"},
+      {113, "bad_certificate_status_response"},
+      {114, "bad_certificate_hash_value"},
+      {115, "unknown_psk_identity"},
+      {116, "certificate_required"},
+      {120, "no_application_protocol"},
+  }};
+  for (const auto& [code, name] : kNames) {
+    if (code == description) return name;
+  }
+  return absl::StrCat("alert_", static_cast<int>(description));
+}
+
+std::string TlsAlertLevelName(uint8_t level) {
+  if (level == 1) return "warning";
+  if (level == 2) return "fatal";
+  return absl::StrCat("level_", static_cast<int>(level));
+}
+
+std::string FormatPacket(const Packet& p) {
+  if (p.ip == IpAddress::Family::kNone) {
+    return absl::StrCat("non-IP frame", p.interface.empty() ? "" : " on ", p.interface, ", length ",
+                        p.wire_len);
+  }
+  const bool ports = p.transport == Transport::kTcp || p.transport == Transport::kUdp;
+  std::string out = absl::StrCat(TcpdumpEndpoint(p.src, ports && !p.is_fragment), " > ",
+                                 TcpdumpEndpoint(p.dst, ports && !p.is_fragment), ": ");
+  if (p.is_fragment) {
+    absl::StrAppend(&out, "IP fragment, length ", p.payload_len);
+    return out;
+  }
+  if (p.icmp_error.has_value()) {
+    absl::StrAppend(&out, FormatIcmpError(*p.icmp_error));
+    return out;
+  }
+  // Application data decoded on top of TCP or UDP, appended as tcpdump does after a colon.
+  std::string app;
+  if (p.dns.has_value()) {
+    app = FormatDns(*p.dns);
+  } else if (p.tls.has_value()) {
+    app = FormatTls(*p.tls);
+  }
+  switch (p.transport) {
+    case Transport::kTcp:
+      if (p.tcp.has_value()) {
+        absl::StrAppend(&out, FormatTcp(*p.tcp));
+      } else {
+        absl::StrAppend(&out, "TCP (truncated header), length ", p.payload_len);
+      }
+      if (!app.empty()) absl::StrAppend(&out, ": ", app);
+      return out;
+    case Transport::kUdp:
+      absl::StrAppend(&out, app.empty() ? absl::StrCat("UDP, length ", p.payload_len) : app);
+      return out;
+    case Transport::kIcmp:
+      absl::StrAppend(&out, "ICMP, length ", p.payload_len);
+      return out;
+    case Transport::kIcmpV6:
+      absl::StrAppend(&out, "ICMP6, length ", p.payload_len);
+      return out;
+    case Transport::kUnknown:
+      break;
+  }
+  absl::StrAppend(&out, p.ip == IpAddress::Family::kV6 ? "IPv6" : "IPv4", ", length ", p.wire_len);
+  return out;
+}
+
+}  // namespace netcorr::report

@@ -1,0 +1,374 @@
+// RenderText: the end-of-session report a person reads (docs/report.md describes it).
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "src/report/call_format.h"
+#include "src/report/packet_format.h"
+#include "src/report/report.h"
+#include "src/report/terminal_text.h"
+#include "src/report/timeline.h"
+
+namespace netcorr::report {
+
+namespace {
+
+constexpr int kMinWidth = 80;
+constexpr const char* kRed = "\x1b[31m";
+constexpr const char* kYellow = "\x1b[33m";
+constexpr const char* kBold = "\x1b[1m";
+constexpr const char* kDim = "\x1b[2m";
+constexpr const char* kReset = "\x1b[0m";
+
+// Accumulates the report's lines; every line is wrapped to the width before colour is added,
+// so colour never counts towards (or breaks) the layout.
+class Page {
+ public:
+  Page(size_t width, bool color) : width_(width), color_(color) {}
+
+  // A paragraph: escaped, wrapped with a hanging indent, optionally coloured.
+  void Paragraph(const std::string& text, size_t indent = 4, const char* style = nullptr) {
+    for (const std::string& line : WrapText(EscapeForTerminal(text), width_, indent)) {
+      Line(line, style);
+    }
+  }
+  void Line(const std::string& text, const char* style = nullptr) {
+    if (color_ && style != nullptr && !text.empty()) {
+      absl::StrAppend(&out_, style, text, kReset, "\n");
+    } else {
+      absl::StrAppend(&out_, text, "\n");
+    }
+  }
+  void Blank() { out_.push_back('\n'); }
+  std::string Styled(const std::string& text, const char* style) const {
+    if (!color_ || style == nullptr || text.empty()) return text;
+    return absl::StrCat(style, text, kReset);
+  }
+  size_t width() const { return width_; }
+  std::string Take() { return std::move(out_); }
+
+ private:
+  size_t width_;
+  bool color_;
+  std::string out_;
+};
+
+// "+1.234567": seconds from the timeline's zero, microsecond precision (strace -r style).
+std::string Relative(TimeNs t, TimeNs zero) {
+  const TimeNs d = t - zero;
+  return absl::StrCat(d < 0 ? "-" : "+", FormatDurationSeconds(d < 0 ? -d : d));
+}
+
+// A command line as a shell would need it typed.
+std::string ShellQuote(const std::vector<std::string>& argv) {
+  std::vector<std::string> words;
+  for (const std::string& arg : argv) {
+    const bool plain = !arg.empty() && std::all_of(arg.begin(), arg.end(), [](char c) {
+      return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+             std::string_view("_./:=@%+,-").find(c) != std::string_view::npos;
+    });
+    if (plain) {
+      words.push_back(arg);
+      continue;
+    }
+    std::string quoted = "'";
+    for (char c : arg) {
+      if (c == '\'') {
+        quoted.append("'\\''");
+      } else {
+        quoted.push_back(c);
+      }
+    }
+    quoted.push_back('\'');
+    words.push_back(std::move(quoted));
+  }
+  return absl::StrJoin(words, " ");
+}
+
+std::string Plural(uint64_t n, const char* one, const char* many) {
+  return absl::StrCat(n, " ", n == 1 ? one : many);
+}
+
+std::string FrameList(const std::vector<uint64_t>& ids) { return absl::StrJoin(ids, ", "); }
+
+// " [1]" or " [1,3]": the findings a call row belongs to.
+std::string Tags(const std::vector<int>& findings) {
+  if (findings.empty()) return "";
+  return absl::StrCat(" [", absl::StrJoin(findings, ","), "]");
+}
+
+void RenderHeader(const ReportInput& in, TimeNs zero, Page& page) {
+  const SessionInfo& s = in.session;
+  std::string what;
+  if (!s.command.empty()) {
+    what = absl::StrCat("traced `", ShellQuote(s.command), "`");
+    if (!s.pids.empty()) absl::StrAppend(&what, " (pid ", absl::StrJoin(s.pids, ", "), ")");
+  } else if (!s.pids.empty()) {
+    what = absl::StrCat("attached to pid ", absl::StrJoin(s.pids, ", "));
+  } else if (s.mode == "analyze") {
+    what = "analyzed recorded files";
+  } else {
+    what = "traced session";
+  }
+  const std::string version = s.netcorr_version.empty() ? "" : " " + s.netcorr_version;
+  page.Paragraph(absl::StrCat("netcorr", version, ": ", what), 4, kBold);
+
+  // How long: the session's own bounds when known, else the events' span.
+  TimeNs start = s.start_ns != 0 ? s.start_ns : zero;
+  TimeNs end = s.end_ns;
+  if (end == 0) {
+    end = start;
+    for (const SyscallEvent& c : in.calls) end = std::max(end, c.exit_ns);
+    for (const Packet& p : in.packets) end = std::max(end, p.ts_ns);
+  }
+  std::string when = absl::StrCat("started ", FormatTimeOfDay(start), " UTC, ran ",
+                                  FormatHumanDuration(end - start));
+  if (!s.stop_reason.empty()) absl::StrAppend(&when, " (", s.stop_reason, ")");
+  uint64_t failed = 0, blocked = 0;
+  for (const SyscallEvent& c : in.calls) {
+    failed += c.failed() ? 1 : 0;
+    blocked += c.finished ? 0 : 1;
+  }
+  absl::StrAppend(&when, "; ", Plural(in.calls.size(), "call", "calls"), " traced, ", failed,
+                  " failed, ", blocked, " still blocked");
+  page.Paragraph(when);
+
+  const CaptureStats& cap = in.capture;
+  if (!cap.available) {
+    page.Paragraph(
+        absl::StrCat("capture: none (",
+                     cap.unavailable_reason.empty() ? "not requested" : cap.unavailable_reason,
+                     "): findings cannot cite packets"));
+    return;
+  }
+  std::string capture = absl::StrCat(
+      "capture on ", s.interfaces.empty() ? std::string("any") : absl::StrJoin(s.interfaces, ","));
+  if (s.snaplen > 0) absl::StrAppend(&capture, ", snaplen ", s.snaplen);
+  absl::StrAppend(&capture, ": ", Plural(cap.received, "packet", "packets"), " received, ",
+                  cap.kernel_dropped, " dropped by the kernel, ", cap.interface_dropped,
+                  " by the interface");
+  if (cap.undecodable > 0) absl::StrAppend(&capture, ", ", cap.undecodable, " undecodable");
+  absl::StrAppend(&capture, "; ", Plural(in.packets.size(), "packet", "packets"), " kept");
+  if (!s.capture_file.empty()) absl::StrAppend(&capture, "; written to ", s.capture_file);
+  page.Paragraph(capture);
+  if (cap.kernel_dropped + cap.interface_dropped > 0) {
+    page.Paragraph(
+        absl::StrCat("WARNING: the capture lost ",
+                     Plural(cap.kernel_dropped + cap.interface_dropped, "packet", "packets"),
+                     ": a finding without evidence may be explained by the loss"),
+        4, kRed);
+  }
+}
+
+void RenderSummary(const ReportInput& in, TimeNs zero, Page& page) {
+  if (in.findings.empty()) {
+    page.Paragraph(absl::StrCat("SUMMARY: no failing or hanging socket call found among ",
+                                Plural(in.calls.size(), "call", "calls"), "."),
+                   4, kBold);
+    return;
+  }
+  page.Paragraph(absl::StrCat("SUMMARY: ", Plural(in.findings.size(), "finding", "findings"),
+                              in.findings.size() > 1 ? ", most important first" : ""),
+                 4, kBold);
+  for (size_t n = 0; n < in.findings.size(); ++n) {
+    const Finding& f = in.findings[n];
+    const std::string number = absl::StrCat("[", n + 1, "] ");
+    const std::vector<std::string> lines =
+        WrapText(EscapeForTerminal(
+                     absl::StrCat(number, std::string(FindingKindName(f.kind)), ": ", f.summary)),
+                 page.width(), 4);
+    // The number and kind stand out; the sentence stays plain.
+    for (size_t i = 0; i < lines.size(); ++i) {
+      page.Line(lines[i], i == 0 ? kBold : nullptr);
+    }
+    page.Paragraph(
+        absl::StrCat("    call: ", FormatCall(f.call), " at ", Relative(f.call.entry_ns, zero)), 8);
+    std::string flow = f.flow.has_value() ? absl::StrCat("    flow: ", f.flow->ToString(), "; ")
+                                          : std::string("    ");
+    absl::StrAppend(&flow,
+                    f.evidence.empty()
+                        ? std::string("evidence: no packet")
+                        : absl::StrCat("evidence: ", f.evidence.size() == 1 ? "frame " : "frames ",
+                                       FrameList(f.evidence)));
+    page.Paragraph(flow, 8);
+    if (!f.hint.empty()) page.Paragraph(absl::StrCat("    hint: ", f.hint), 8);
+  }
+}
+
+// The left (syscall) or right (packet) text of a timeline row, and whether to colour it.
+struct Cell {
+  std::string text;
+  bool left = true;
+  const char* style = nullptr;
+  std::string mark = "  ";
+};
+
+Cell RowCell(const TimelineRow& row) {
+  Cell cell;
+  switch (row.kind) {
+    case TimelineRow::Kind::kPacket:
+      cell.left = false;
+      // The evidence tag comes first, next to the separator, pointing at the calls column.
+      cell.text = absl::StrCat(
+          row.findings.empty() ? "" : absl::StrCat("<-[", absl::StrJoin(row.findings, ","), "] "),
+          "#", row.packet->id, " ", FormatPacket(*row.packet));
+      if (!row.findings.empty()) cell.style = kYellow;
+      return cell;
+    case TimelineRow::Kind::kCallEntry:
+      cell.text = absl::StrCat(FormatCallHead(*row.call), " <unfinished ...>");
+      return cell;
+    case TimelineRow::Kind::kCall:
+    case TimelineRow::Kind::kCallExit: {
+      const SyscallEvent& c = *row.call;
+      if (row.kind == TimelineRow::Kind::kCall) {
+        cell.text = FormatCall(c);
+      } else if (c.finished) {
+        cell.text = absl::StrCat(FormatTask(c.pid, c.tid), " <... ", c.name, " resumed> ",
+                                 FormatCallOutcome(c));
+      } else {
+        cell.text =
+            absl::StrCat(FormatTask(c.pid, c.tid), " <... ", c.name, " still blocked after ",
+                         FormatHumanDuration(c.duration_ns()), ">");
+      }
+      absl::StrAppend(&cell.text, Tags(row.findings));
+      if (c.failed() || !c.finished) {
+        cell.mark = "!!";
+        cell.style = kRed;
+      } else if (!row.findings.empty()) {
+        cell.mark = ">>";
+        cell.style = kRed;
+      }
+      return cell;
+    }
+    case TimelineRow::Kind::kOmitted:
+      break;
+  }
+  return cell;
+}
+
+std::string OmittedText(const TimelineRow& row) {
+  std::vector<std::string> parts;
+  if (row.omitted_calls > 0) parts.push_back(Plural(row.omitted_calls, "call", "calls"));
+  if (row.omitted_packets > 0) {
+    parts.push_back(Plural(row.omitted_packets, "packet", "packets"));
+  }
+  return absl::StrCat("... ", absl::StrJoin(parts, ", "), " omitted ...");
+}
+
+std::string RStrip(std::string s) {
+  while (!s.empty() && s.back() == ' ') s.pop_back();
+  return s;
+}
+
+void RenderTimeline(const ReportInput& in, const TextOptions& options, TimeNs zero, Page& page) {
+  const std::vector<TimelineRow> rows = BuildTimeline(in, options.all);
+  page.Paragraph(
+      absl::StrCat("TIMELINE: seconds since ", FormatTimeOfDay(zero),
+                   " UTC; !! failed or still blocked, >> slow, [n] finding n, "
+                   "<-[n] evidence for finding n",
+                   options.all ? "" : "; only events around findings (--all: every event)"),
+      4, kBold);
+  if (rows.empty()) {
+    page.Line("    (no calls and no packets recorded)");
+    return;
+  }
+  size_t time_w = 9;
+  for (const TimelineRow& row : rows) {
+    if (row.kind != TimelineRow::Kind::kOmitted) {
+      time_w = std::max(time_w, Relative(row.time_ns, zero).size());
+    }
+  }
+  // time, space, 2-char mark, space, left, " | ", right. The syscall column takes what its
+  // longest row needs, between 30% and 50% of the room; packet lines, longer as a rule, get
+  // the rest.
+  std::vector<Cell> cells;
+  cells.reserve(rows.size());
+  size_t longest_left = 0;
+  for (const TimelineRow& row : rows) {
+    cells.push_back(row.kind == TimelineRow::Kind::kOmitted ? Cell{} : RowCell(row));
+    cells.back().text = EscapeForTerminal(cells.back().text);
+    if (cells.back().left) longest_left = std::max(longest_left, cells.back().text.size());
+  }
+  const size_t avail = page.width() - time_w - 7;
+  const size_t left_w = std::clamp(longest_left, avail * 30 / 100, avail * 50 / 100);
+  const size_t right_w = avail - left_w;
+  const std::string blank_prefix(time_w + 4, ' ');
+  page.Line(RStrip(absl::StrCat(PadRight("TIME", time_w), "    ", PadRight("SYSCALLS", left_w),
+                                " | PACKETS (#frame)")));
+  page.Line(
+      absl::StrCat(std::string(time_w + 4 + left_w + 1, '-'), "+", std::string(right_w + 1, '-')));
+  for (size_t r = 0; r < rows.size(); ++r) {
+    const TimelineRow& row = rows[r];
+    if (row.kind == TimelineRow::Kind::kOmitted) {
+      page.Line(absl::StrCat(blank_prefix, OmittedText(row)), kDim);
+      continue;
+    }
+    const Cell& cell = cells[r];
+    const std::vector<std::string> lines = WrapText(cell.text, cell.left ? left_w : right_w, 2);
+    for (size_t i = 0; i < lines.size(); ++i) {
+      const std::string time = i == 0 ? Relative(row.time_ns, zero) : "";
+      std::string line = absl::StrCat(std::string(time_w - time.size(), ' '), time, " ",
+                                      i == 0 ? cell.mark : "  ", " ");
+      if (cell.left) {
+        absl::StrAppend(&line, page.Styled(lines[i], cell.style),
+                        std::string(left_w - lines[i].size(), ' '), " |");
+      } else {
+        absl::StrAppend(&line, std::string(left_w, ' '), " | ", page.Styled(lines[i], cell.style));
+      }
+      page.Line(line);
+    }
+  }
+}
+
+void RenderProcesses(const ReportInput& in, TimeNs zero, Page& page) {
+  std::vector<std::string> lines;
+  for (const ProcessEvent& e : in.processes) {
+    const std::string at = absl::StrCat(" at ", Relative(e.time_ns, zero));
+    const std::string task = absl::StrCat("[", e.pid, "] ");
+    switch (e.kind) {
+      case ProcessEvent::Kind::kExited:
+        lines.push_back(absl::StrCat(task, "exited with status ", e.status, at));
+        break;
+      case ProcessEvent::Kind::kKilled: {
+        const char* name = sigabbrev_np(e.status);
+        lines.push_back(absl::StrCat(
+            task, "killed by ",
+            name != nullptr ? absl::StrCat("SIG", name) : absl::StrCat("signal ", e.status), at));
+        break;
+      }
+      case ProcessEvent::Kind::kDetached:
+        lines.push_back(absl::StrCat(task, "detached", at, ", still running"));
+        break;
+      case ProcessEvent::Kind::kStarted:
+      case ProcessEvent::Kind::kAttached:
+      case ProcessEvent::Kind::kExec:
+        break;
+    }
+  }
+  page.Line("PROCESSES", kBold);
+  if (lines.empty()) lines.push_back("(no exit recorded)");
+  for (const std::string& line : lines) page.Paragraph(absl::StrCat("    ", line), 8);
+}
+
+}  // namespace
+
+std::string RenderText(const ReportInput& input, const TextOptions& options) {
+  Page page(static_cast<size_t>(std::max(options.width, kMinWidth)), options.color);
+  TimeNs zero = FirstEventTime(input);
+  if (input.calls.empty() && input.packets.empty()) zero = input.session.start_ns;
+  RenderHeader(input, zero, page);
+  page.Blank();
+  RenderSummary(input, zero, page);
+  page.Blank();
+  RenderTimeline(input, options, zero, page);
+  page.Blank();
+  RenderProcesses(input, zero, page);
+  return page.Take();
+}
+
+}  // namespace netcorr::report
