@@ -117,14 +117,20 @@ cmd_up() {
     echo "$owner $start" >"$state/owner.tmp"
     mv "$state/owner.tmp" "$state/owner"
   fi
-  # Any failure from here on leaves nothing behind.
-  trap 'cmd_down "$name" >/dev/null 2>&1 || true' ERR
-  local c r s
+  local c r s n
   c=$(ns "$name" c) r=$(ns "$name" r) s=$(ns "$name" s)
+  for n in "$c" "$r" "$s"; do
+    # Never adopt (and later delete) a namespace somebody else made.
+    if [[ -e /run/netns/$n ]]; then
+      rm -rf "$state"
+      die "namespace $n already exists and is not a world of this script"
+    fi
+  done
+  # Any failure from here on leaves nothing behind.
+  trap 'echo "networld: up $name failed at line $LINENO; removing what was made" >&2; cmd_down "$name" >/dev/null 2>&1 || true' ERR
   ip netns add "$c"
   ip netns add "$r"
   ip netns add "$s"
-  local n
   for n in "$c" "$r" "$s"; do
     # Before the links exist, so their link-local addresses skip DAD too: without this the
     # first IPv6 exchange of a fresh world waits about 2 s for tentative addresses.

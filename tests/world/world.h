@@ -34,6 +34,12 @@ inline constexpr char kRouterClientSideV6[] = "fd71:1::1";
 inline constexpr char kRouterServerSideV6[] = "fd71:2::1";
 inline constexpr char kServerV6[] = "fd71:2::2";
 
+// Interface names, the same in every world (each lives inside its own namespace).
+inline constexpr char kClientInterface[] = "c0";        // client ns, towards the router
+inline constexpr char kRouterClientInterface[] = "r0";  // router ns, towards the client
+inline constexpr char kRouterServerInterface[] = "r1";  // router ns, towards the server
+inline constexpr char kServerInterface[] = "s0";        // server ns, towards the router
+
 // Which namespace of the world a command runs in.
 enum class Node { kClient, kRouter, kServer };
 
