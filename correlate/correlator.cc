@@ -93,6 +93,18 @@ struct PartialFlow {
   }
 };
 
+// Whether an attempt's packets tell the same story as the connect's outcome.
+bool Agrees(const TcpConnection& c, const ConnectOutcome& o) {
+  const bool rst = c.dir[0].rst.has_value() || c.dir[1].rst.has_value();
+  if (o.error == 0 && o.ending != ConnectOutcome::Ending::kStillBlocked &&
+      o.ending != ConnectOutcome::Ending::kAppGaveUp) {
+    return c.syn_ack.has_value();
+  }
+  if (o.error == ECONNREFUSED) return rst || !c.icmp.empty();
+  if (o.error == ETIMEDOUT || o.error == 0) return !c.syn_ack && !rst;
+  return !c.icmp.empty() || (!c.syn_ack && !rst);
+}
+
 }  // namespace
 
 class Correlator::Impl {
@@ -407,6 +419,7 @@ std::optional<Finding> Correlator::Impl::DecideConnectCall(Decision& d) {
   const TimeNs to = o.end_ns + options_.grace_ns;
   TcpConnection* attempt = nullptr;
   const FlowRecord* attempt_record = nullptr;
+  bool attempt_agrees = false;
   for (FlowRecord* r : Records(d.flow)) {
     for (TcpConnection& c : r->tcp) {
       if (c.claimed_by != 0 && c.claimed_by != o.call.id) continue;
@@ -415,9 +428,14 @@ std::optional<Finding> Correlator::Impl::DecideConnectCall(Decision& d) {
         const Endpoint& init = c.initiator_side == 0 ? r->key.a : r->key.b;
         if (!d.flow.LocalMatches(init)) continue;
       }
-      if (attempt == nullptr || c.first_ts < attempt->first_ts) {
+      // With the local port unknown, several attempts may fit the window (two threads
+      // connecting at once): prefer the one whose packets agree with the outcome.
+      const bool agrees = Agrees(c, o);
+      if (attempt == nullptr || (agrees && !attempt_agrees) ||
+          (agrees == attempt_agrees && c.first_ts < attempt->first_ts)) {
         attempt = &c;
         attempt_record = r;
+        attempt_agrees = agrees;
       }
     }
   }
@@ -476,8 +494,6 @@ std::optional<Finding> Correlator::Impl::NoResponse(const SyscallEvent& call,
                                                     const PartialFlow& flow) {
   const RuleContext ctx = Context();
   for (FlowRecord* r : Records(flow)) {
-    const Endpoint& remote = flow.remotes.empty() ? r->key.b : r->key.b;
-    (void)remote;
     for (const Endpoint& rem : flow.remotes) {
       const int rs = r->key.SideOf(rem);
       if (rs < 0) continue;
