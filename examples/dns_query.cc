@@ -157,7 +157,11 @@ int main(int argc, char** argv) {
         last_errno = errno;
         break;
       }
-      if (n < 12 || reply[0] != query[0] || reply[1] != query[1] || !(reply[2] & 0x80)) continue;
+      if (n < 12 || reply[0] != query[0] || reply[1] != query[1] || !(reply[2] & 0x80)) {
+        std::fprintf(stderr, "dns_query: ignored a %zd-byte datagram that is not our response\n",
+                     n);
+        continue;
+      }
       const int rcode = reply[3] & 0x0f;
       const int answers = reply[6] << 8 | reply[7];
       if (rcode != 0) {

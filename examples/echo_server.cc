@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -26,6 +27,8 @@ namespace {
 
 constexpr int kIdleTimeoutMs = 10000;
 constexpr size_t kMaxHttpHeader = 8192;
+constexpr int kMaxConnections = 512;
+std::atomic<int> g_live_connections{0};
 
 void Die(const char* what) {
   std::fprintf(stderr, "echo_server: %s: %s\n", what, strerror(errno));
@@ -140,7 +143,15 @@ int main(int argc, char** argv) {
     if (poll(&p, 1, 200) <= 0) continue;
     int c = accept4(fd, nullptr, nullptr, SOCK_CLOEXEC);
     if (c < 0) continue;
-    std::thread(ServeConnection, c).detach();
+    if (g_live_connections.load() >= kMaxConnections) {
+      close(c);  // bounded: a flood of clients cannot exhaust threads
+      continue;
+    }
+    g_live_connections.fetch_add(1);
+    std::thread([c] {
+      ServeConnection(c);
+      g_live_connections.fetch_sub(1);
+    }).detach();
   }
   return 0;
 }

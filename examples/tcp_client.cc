@@ -106,8 +106,11 @@ bool Connect(int fd, const Options& o, const sockaddr_storage& addr, socklen_t l
     Report("connect", errno);
     return false;
   }
-  // Without --connect-timeout, wait as long as the kernel keeps retrying (bounded by it).
-  if (!Wait(fd, POLLOUT, o.connect_timeout_ms, "connect")) return false;
+  // Without --connect-timeout, wait as long as the kernel keeps retrying SYNs (about 127 s
+  // with the default tcp_syn_retries), and never more than 180 s.
+  if (!Wait(fd, POLLOUT, o.connect_timeout_ms >= 0 ? o.connect_timeout_ms : 180000, "connect")) {
+    return false;
+  }
   int err = 0;
   socklen_t err_len = sizeof(err);
   if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &err_len) != 0) {

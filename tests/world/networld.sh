@@ -13,6 +13,7 @@
 #   networld.sh down NAME               stop its servers, delete its namespaces (idempotent)
 #   networld.sh gc                      take down every world whose owner process is gone
 #   networld.sh list                    names of the worlds that exist
+#   networld.sh show NAME               its addresses, routes, MTUs, firewall rules, servers
 #   networld.sh exec NAME c|r|s CMD...  run CMD in one namespace
 #   networld.sh serve NAME tcp|udp PORT start the echo server (TCP: echo or HTTP/1.0 reply)
 #   networld.sh fault NAME FAULT [ARGS] switch on one fault (see `networld.sh help`)
@@ -38,7 +39,7 @@ die() {
 
 usage() {
   cat <<'EOF'
-usage: networld.sh up NAME [--owner PID] | down NAME | gc | list
+usage: networld.sh up NAME [--owner PID] | down NAME | gc | list | show NAME
        networld.sh exec NAME c|r|s CMD [ARGS...]
        networld.sh serve NAME tcp|udp PORT
        networld.sh fault NAME FAULT [ARGS]
@@ -217,6 +218,31 @@ cmd_gc() {
   done
 }
 
+# What is switched on in a world: firewall rules, routes, MTUs and servers.
+cmd_show() {
+  local name=$1 node n f pid start
+  require_world "$name"
+  for node in c r s; do
+    n=$(ns "$name" $node)
+    echo "== $n"
+    ip -n "$n" -brief addr show | grep -v '^lo '
+    ip -n "$n" -o link show | awk '$2 != "lo:" {sub(/@.*/, "", $2); sub(/:$/, "", $2); print "mtu", $2, $5}'
+    ip -n "$n" route show default | sed 's/^/route v4 /'
+    ip -n "$n" -6 route show default | sed 's/^/route v6 /'
+    in_ns "$n" iptables-save -c -t filter | grep '^\[.*-A ' | sed 's/^/v4 /' || true
+    in_ns "$n" ip6tables-save -c -t filter | grep '^\[.*-A ' | sed 's/^/v6 /' || true
+  done
+  for f in "$STATE_ROOT/$name"/*.pid; do
+    [[ -e $f ]] || continue
+    read -r pid start <"$f" || continue
+    if is_alive "$pid" "$start"; then
+      echo "server $(basename "$f" .pid) pid $pid"
+    else
+      echo "server $(basename "$f" .pid) pid $pid (exited; log: ${f%.pid}.log)"
+    fi
+  done
+}
+
 cmd_list() {
   [[ -d $STATE_ROOT ]] || return 0
   local d
@@ -377,6 +403,7 @@ main() {
     down) cmd_down "$name" ;;
     serve) cmd_serve "$name" "$@" ;;
     fault) cmd_fault "$name" "$@" ;;
+    show) cmd_show "$name" ;;
     exec)
       check_name "$name"
       local node=${1:-}
