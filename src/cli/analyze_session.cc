@@ -123,9 +123,11 @@ int RunAnalyzeSession(const Options& options) {
                         static_cast<double>(offset->offset_ns) / kNsPerSec, offset->samples));
     ShiftCalls(calls, offset->offset_ns);
   }
+  // Even with -yy, strace shows a socket's addresses only once it has them: the connect()
+  // that failed has no local end. The capture's SYN tells it.
+  const size_t inferred = InferSocketIdentities(calls, packets.packets(), 20'000'000);
   if (!log->has_socket_decoding) {
-    const size_t n = InferSocketIdentities(calls, packets.packets(), 20'000'000);
-    Note(absl::StrCat("the log has no -yy socket decoding: ", n,
+    Note(absl::StrCat("the log has no -yy socket decoding: ", inferred,
                       " calls' 5-tuples were inferred from the capture"));
   }
 
