@@ -63,6 +63,26 @@ std::string Accept4FlagsName(uint64_t flags) {
   return names.empty() ? "0" : absl::StrJoin(names, "|");
 }
 
+Transport TransportFor(int family, int type, int protocol) {
+  if (family != AF_INET && family != AF_INET6) return Transport::kUnknown;
+  switch (protocol) {
+    case IPPROTO_TCP:
+      return Transport::kTcp;
+    case IPPROTO_UDP:
+      return Transport::kUdp;
+    case IPPROTO_ICMP:
+      return Transport::kIcmp;
+    case IPPROTO_ICMPV6:
+      return Transport::kIcmpV6;
+    case 0:
+      if (type == SOCK_STREAM) return Transport::kTcp;
+      if (type == SOCK_DGRAM) return Transport::kUdp;
+      return Transport::kUnknown;
+    default:
+      return Transport::kUnknown;
+  }
+}
+
 std::string TimeoutText(int64_t ms) { return ms < 0 ? "-1" : absl::StrCat(ms); }
 
 }  // namespace
@@ -84,23 +104,20 @@ FdEntry* TraceLoop::Lookup(Tracee& t, int fd) {
   return &(t.table->fds[fd] = entry);
 }
 
-void TraceLoop::Refresh(Tracee& t, int fd, FdEntry& f) {
+void TraceLoop::Refresh(Tracee& t, int fd, FdEntry& f, bool want_local, bool want_peer) {
   FdTable& table = *t.table;
   if (table.pidfd < 0) table.pidfd = static_cast<int>(syscall(SYS_pidfd_open, table.tgid, 0));
   if (table.pidfd < 0) return;
-  absl::StatusOr<ResolvedSocket> r = ResolveSocket(table.pidfd, fd);
+  absl::StatusOr<ResolvedSocket> r =
+      ResolveSocket(table.pidfd, fd, &f.identity, want_local, want_peer);
   if (!r.ok()) return;
   // While a TCP connect is in progress the kernel does not report the peer yet; keep the
   // destination the program asked for, so the flow is known from the first SYN.
-  if (!r->identity.remote && f.identity.remote && f.identity.inode == r->identity.inode) {
-    r->identity.remote = f.identity.remote;
-  }
-  if (!r->identity.local && f.identity.local && f.identity.inode == r->identity.inode) {
-    r->identity.local = f.identity.local;
-  }
+  if (!r->identity.remote && f.identity.remote) r->identity.remote = f.identity.remote;
+  if (!r->identity.local && f.identity.local) r->identity.local = f.identity.local;
   f.identity = std::move(r->identity);
-  f.nonblocking = r->nonblocking;
-  f.connected = r->connected;
+  if (r->nonblocking) f.nonblocking = *r->nonblocking;
+  if (want_peer) f.connected = r->connected;
 }
 
 void TraceLoop::EraseFd(Tracee& t, int fd) {
@@ -530,16 +547,29 @@ void TraceLoop::OnExit(Tracee& t, int64_t rval, bool is_error) {
   }
   const int fd = static_cast<int>(c.args[0]);
   const auto refresh_event = [&](int which) {
-    FdEntry* f = Lookup(t, which);
+    const bool cached = t.table->fds.contains(which);
+    FdEntry* f = Lookup(t, which);  // resolves an fd it did not know yet
     if (f == nullptr || f->kind != FdKind::kSocket) return;
-    Refresh(t, which, *f);
+    if (cached) Refresh(t, which, *f);
     ev.socket = f->identity;
   };
   switch (c.entry->call) {
     case Call::kSocket:
       if (!is_error) {
-        EraseFd(t, static_cast<int>(rval));  // a stale entry for a number reused without close
-        refresh_event(static_cast<int>(rval));
+        // Everything about a new socket is in socket()'s arguments; only the inode (for
+        // display, and to tell sockets apart) needs asking.
+        const int nfd = static_cast<int>(rval);
+        EraseFd(t, nfd);
+        FdEntry f;
+        f.kind = FdKind::kSocket;
+        f.identity.family = static_cast<int>(c.args[0]);
+        f.identity.type = static_cast<int>(c.args[1] & 0xf);
+        f.identity.transport =
+            TransportFor(f.identity.family, f.identity.type, static_cast<int>(c.args[2]));
+        f.identity.inode = ReadFdLink(t.tid, nfd).inode;
+        f.nonblocking = (c.args[1] & SOCK_NONBLOCK) != 0;
+        ev.socket = f.identity;
+        t.table->fds[nfd] = std::move(f);
       }
       break;
     case Call::kSocketpair:
@@ -562,8 +592,13 @@ void TraceLoop::OnExit(Tracee& t, int64_t rval, bool is_error) {
       if (f->pending_connect) {
         ResolvePendingConnect(t, fd, c);
       }
-      Refresh(t, fd, *f);
-      if (!f->identity.remote && c.destination) f->identity.remote = c.destination;
+      // The peer is the destination when connect succeeded; while it is in progress or after
+      // it failed the kernel has none to report. Only the local end needs asking.
+      Refresh(t, fd, *f, /*want_local=*/true, /*want_peer=*/false);
+      if (c.destination && (f->identity.family == AF_INET || f->identity.family == AF_INET6)) {
+        f->identity.remote = c.destination;
+      }
+      if (!is_error) f->connected = true;
       ev.socket = f->identity;
       if (is_error && ev.error == EINPROGRESS) f->pending_connect = ev.id;
       break;
@@ -577,10 +612,23 @@ void TraceLoop::OnExit(Tracee& t, int64_t rval, bool is_error) {
       if (!is_error) {
         const int nfd = static_cast<int>(rval);
         EraseFd(t, nfd);
-        if (FdEntry* nf = Lookup(t, nfd); nf != nullptr) {
-          ev.socket = nf->identity;
-          ev.address = nf->identity.remote;
+        // The new socket has the listener's family, type and protocol.
+        FdEntry nf;
+        nf.kind = FdKind::kSocket;
+        if (ev.socket) {
+          nf.identity.family = ev.socket->family;
+          nf.identity.type = ev.socket->type;
+          nf.identity.transport = ev.socket->transport;
         }
+        nf.nonblocking = c.entry->call == Call::kAccept4 && (c.args[3] & SOCK_NONBLOCK) != 0;
+        // A listener bound to a specific address gives its accepted sockets that address.
+        const bool local_known =
+            ev.socket && ev.socket->local && !ev.socket->local->addr.is_unspecified();
+        if (local_known) nf.identity.local = ev.socket->local;
+        FdEntry& stored = t.table->fds[nfd] = std::move(nf);
+        Refresh(t, nfd, stored, /*want_local=*/!local_known, /*want_peer=*/true);
+        ev.socket = stored.identity;
+        ev.address = stored.identity.remote;
         std::string peer = "NULL";
         if (c.args[1] != 0 && c.args[2] != 0) {
           if (absl::StatusOr<socklen_t> len =

@@ -83,21 +83,33 @@ Transport TransportOf(int protocol) {
 
 }  // namespace
 
-absl::StatusOr<ResolvedSocket> ResolveSocket(int pidfd, int fd) {
+absl::StatusOr<ResolvedSocket> ResolveSocket(int pidfd, int fd, const SocketIdentity* known,
+                                             bool want_local, bool want_peer) {
   const int dup = static_cast<int>(syscall(SYS_pidfd_getfd, pidfd, fd, 0));
   if (dup < 0) return absl::ErrnoToStatus(errno, absl::StrCat("pidfd_getfd(fd=", fd, ")"));
   ScopedFd own(dup);
   ResolvedSocket r;
-  struct stat st {};
-  if (fstat(dup, &st) != 0) return absl::ErrnoToStatus(errno, "fstat");
-  if (!S_ISSOCK(st.st_mode))
-    return absl::FailedPreconditionError(absl::StrCat("fd ", fd, " is not a socket"));
-  r.identity.inode = st.st_ino;
-  r.identity.family = GetIntOpt(dup, SOL_SOCKET, SO_DOMAIN);
-  r.identity.type = GetIntOpt(dup, SOL_SOCKET, SO_TYPE);
-  const int protocol = GetIntOpt(dup, SOL_SOCKET, SO_PROTOCOL);
-  const int fl = fcntl(dup, F_GETFL);
-  r.nonblocking = fl >= 0 && (fl & O_NONBLOCK) != 0;
+  if (known != nullptr && known->family != 0) {
+    r.identity.family = known->family;
+    r.identity.type = known->type;
+    r.identity.transport = known->transport;
+    r.identity.inode = known->inode;
+  }
+  if (r.identity.inode == 0) {
+    struct stat st {};
+    if (fstat(dup, &st) != 0) return absl::ErrnoToStatus(errno, "fstat");
+    if (!S_ISSOCK(st.st_mode)) {
+      return absl::FailedPreconditionError(absl::StrCat("fd ", fd, " is not a socket"));
+    }
+    r.identity.inode = st.st_ino;
+  }
+  if (r.identity.family == 0) {
+    r.identity.family = GetIntOpt(dup, SOL_SOCKET, SO_DOMAIN);
+    r.identity.type = GetIntOpt(dup, SOL_SOCKET, SO_TYPE);
+    r.identity.transport = TransportOf(GetIntOpt(dup, SOL_SOCKET, SO_PROTOCOL));
+    const int fl = fcntl(dup, F_GETFL);
+    r.nonblocking = fl >= 0 && (fl & O_NONBLOCK) != 0;
+  }
 
   sockaddr_storage ss{};
   socklen_t len = sizeof(ss);
@@ -106,8 +118,7 @@ absl::StatusOr<ResolvedSocket> ResolveSocket(int pidfd, int fd) {
                                     std::min<size_t>(l, sizeof(ss)));
   };
   if (r.identity.family == AF_INET || r.identity.family == AF_INET6) {
-    r.identity.transport = TransportOf(protocol);
-    if (getsockname(dup, reinterpret_cast<sockaddr*>(&ss), &len) == 0) {
+    if (want_local && getsockname(dup, reinterpret_cast<sockaddr*>(&ss), &len) == 0) {
       DecodedSockaddr d = DecodeSockaddr(as_span(len));
       // An unbound socket reports 0.0.0.0:0: nothing is known about its local end yet.
       if (d.endpoint && !(d.endpoint->port == 0 && d.endpoint->addr.is_unspecified())) {
@@ -117,7 +128,7 @@ absl::StatusOr<ResolvedSocket> ResolveSocket(int pidfd, int fd) {
     len = sizeof(ss);
     // ENOTCONN while unconnected, and for TCP also while the SYN is unanswered (SYN_SENT):
     // so `remote` set means connected (or, for UDP, a default destination).
-    if (getpeername(dup, reinterpret_cast<sockaddr*>(&ss), &len) == 0) {
+    if (want_peer && getpeername(dup, reinterpret_cast<sockaddr*>(&ss), &len) == 0) {
       r.identity.remote = DecodeSockaddr(as_span(len)).endpoint;
       r.connected = true;
     }

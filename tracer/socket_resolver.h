@@ -3,6 +3,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <optional>
 
 #include "absl/status/statusor.h"
 #include "src/model/syscall_event.h"
@@ -20,7 +21,7 @@ FdLink ReadFdLink(pid_t tid, int fd);
 
 struct ResolvedSocket {
   SocketIdentity identity;
-  bool nonblocking = false;
+  std::optional<bool> nonblocking;  // unset when not asked (the caller tracks it)
   // getpeername succeeded: connected (TCP past SYN_SENT) or a UDP default destination.
   bool connected = false;
 };
@@ -30,7 +31,13 @@ struct ResolvedSocket {
 // and F_GETFL answer for that one socket, in whatever network namespace it lives: no sock_diag
 // table dump, no setns. The duplicate is closed before returning so the tracer never keeps a
 // tracee's connection alive. Never reads SO_ERROR (that would clear the tracee's pending error).
-absl::StatusOr<ResolvedSocket> ResolveSocket(int pidfd, int fd);
+// With `known` (family, type, transport and inode already learnt), only the addresses are
+// fetched: 4 syscalls instead of 10, which is what a connect storm pays per connection.
+// `want_local` / `want_peer` false skip getsockname / getpeername when the caller knows the
+// answer already (a successful connect's peer is its destination).
+absl::StatusOr<ResolvedSocket> ResolveSocket(int pidfd, int fd,
+                                             const SocketIdentity* known = nullptr,
+                                             bool want_local = true, bool want_peer = true);
 
 // Parses "socket:[12345]" style links; 0 when not a socket link. Exposed for tests.
 uint64_t ParseSocketLink(const char* link);

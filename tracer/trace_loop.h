@@ -91,7 +91,8 @@ class TraceLoop {
   void Resume(pid_t tid, int sig, bool want_exit);
 
   FdEntry* Lookup(Tracee& t, int fd);
-  void Refresh(Tracee& t, int fd, FdEntry& f);
+  // Re-reads the socket's addresses (see ResolveSocket for the flags).
+  void Refresh(Tracee& t, int fd, FdEntry& f, bool want_local = true, bool want_peer = true);
   void EraseFd(Tracee& t, int fd);
   void CopyFd(Tracee& t, int from, int to);
   void ResolvePendingConnect(Tracee& t, int fd, InFlight& c);

@@ -1,0 +1,82 @@
+#!/bin/bash
+# Benchmark of the tracer against strace (issue 3, item 6). Run by hand as root, not in CI:
+#   sudo bench/tracer_bench.sh [RUNS]          (default 5 runs per cell, medians)
+# Workloads (bench/tracer_workload.c): TCP request/response, connect storm, UDP burst, a
+# syscall-heavy program with no network, a file-read-heavy one. Each is timed untraced, under
+# the tracer (tracer_cli_bench, or `netcorr --no-capture` when NETCORR=path is given), under
+# `strace -f --seccomp-bpf -e trace=network -o /dev/null` and under `strace -f -o /dev/null`,
+# interleaved in one run. Prints medians and ratios to untraced.
+# The tracer is built here without sanitizers (-O2), from the same sources as the library.
+set -euo pipefail
+RUNS=${1:-5}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+OUT=$(mktemp -d /tmp/netcorr-bench.XXXXXX)
+trap 'rm -rf "$OUT"' EXIT
+
+gcc -O2 -Wall -o "$OUT/tracer_workload" "$ROOT/bench/tracer_workload.c"
+if [[ -n "${NETCORR:-}" ]]; then
+  TRACER=("$NETCORR" --no-capture -o /dev/null --)
+else
+  SRCS=()
+  for f in "$ROOT"/tracer/*.cc "$ROOT"/src/model/*.cc; do
+    [[ "$f" == *_test.cc ]] && continue
+    SRCS+=("$f")
+  done
+  # shellcheck disable=SC2046
+  g++ -O2 -std=c++20 -I"$ROOT" -o "$OUT/tracer_cli_bench" "${SRCS[@]}" \
+    $(pkg-config --libs absl_status absl_statusor absl_strings absl_str_format absl_hash \
+      absl_raw_hash_set libseccomp) -lpthread
+  TRACER=("$OUT/tracer_cli_bench" -o /dev/null --)
+fi
+head -c 1000000 /dev/urandom >"$OUT/file"
+
+WORKLOADS=(
+  "tcp_rr 20000"
+  "connect_storm 10000"
+  "udp_burst 100000"
+  "syscalls 100000"
+  "files 2000 $OUT/file"
+)
+VARIANTS=(untraced netcorr strace-seccomp-net strace-all)
+
+run_variant() {
+  local variant=$1
+  shift
+  case "$variant" in
+    untraced) "$@" ;;
+    netcorr) "${TRACER[@]}" "$@" ;;
+    strace-seccomp-net) strace -f --seccomp-bpf -e trace=network -o /dev/null "$@" ;;
+    strace-all) strace -f -o /dev/null "$@" ;;
+  esac
+}
+
+now() { date +%s.%N; }
+
+median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+printf '%-22s' workload
+for v in "${VARIANTS[@]}"; do printf '%22s' "$v"; done
+printf '\n'
+for w in "${WORKLOADS[@]}"; do
+  read -r -a args <<<"$w"
+  declare -A times=()
+  for ((r = 0; r < RUNS; r++)); do
+    for v in "${VARIANTS[@]}"; do
+      start=$(now)
+      if ! run_variant "$v" "$OUT/tracer_workload" "${args[@]}" >/dev/null 2>&1; then
+        echo "FAILED: $v ${args[*]}" >&2
+        exit 1
+      fi
+      end=$(now)
+      times[$v]+="$(echo "$end - $start" | bc -l) "
+    done
+  done
+  base=$(echo "${times[untraced]}" | tr ' ' '\n' | grep . | median)
+  printf '%-22s' "${args[0]} ${args[1]}"
+  for v in "${VARIANTS[@]}"; do
+    m=$(echo "${times[$v]}" | tr ' ' '\n' | grep . | median)
+    printf '%22s' "$(printf '%.3fs %6.2fx' "$m" "$(echo "$m / $base" | bc -l)")"
+  done
+  printf '\n'
+  unset times
+done
