@@ -1,7 +1,10 @@
 #include "src/report/call_format.h"
 
+#include <vector>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "src/model/errno_name.h"
 
 namespace netcorr::report {
@@ -22,6 +25,12 @@ std::string FormatTask(int32_t pid, int32_t tid) {
 std::string FormatCallHead(const SyscallEvent& call) {
   std::string args = call.args;
   if (args.empty() && call.address.has_value()) args = call.address->ToString();
+  if (args.empty() && !call.waited.empty()) {
+    // poll/select/epoll_wait without decoded arguments: at least the fds waited on.
+    std::vector<std::string> fds;
+    for (const FdSocket& w : call.waited) fds.push_back(absl::StrCat(w.fd));
+    args = absl::StrCat("[", absl::StrJoin(fds, ", "), "]");
+  }
   std::string inside;
   if (call.fd >= 0) {
     inside = args.empty() ? absl::StrCat(call.fd) : absl::StrCat(call.fd, ", ", args);

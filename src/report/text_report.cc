@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "src/model/errno_name.h"
 #include "src/report/call_format.h"
 #include "src/report/packet_format.h"
 #include "src/report/report.h"
@@ -188,6 +189,14 @@ void RenderSummary(const ReportInput& in, TimeNs zero, Page& page) {
     }
     page.Paragraph(
         absl::StrCat("    call: ", FormatCall(f.call), " at ", Relative(f.call.entry_ns, zero)), 8);
+    if (f.resolved_by.has_value()) {
+      page.Paragraph(
+          absl::StrCat("    outcome: ",
+                       f.outcome_error != 0 ? ErrnoName(f.outcome_error) : std::string("no error"),
+                       ", revealed by ", FormatCall(*f.resolved_by), " at ",
+                       Relative(f.resolved_by->entry_ns, zero)),
+          8);
+    }
     std::string flow = f.flow.has_value() ? absl::StrCat("    flow: ", f.flow->ToString(), "; ")
                                           : std::string("    ");
     absl::StrAppend(&flow,
@@ -196,6 +205,9 @@ void RenderSummary(const ReportInput& in, TimeNs zero, Page& page) {
                         : absl::StrCat("evidence: ", f.evidence.size() == 1 ? "frame " : "frames ",
                                        FrameList(f.evidence)));
     page.Paragraph(flow, 8);
+    if (!f.unexplained_reason.empty()) {
+      page.Paragraph(absl::StrCat("    unexplained because: ", f.unexplained_reason), 8);
+    }
     if (!f.hint.empty()) page.Paragraph(absl::StrCat("    hint: ", f.hint), 8);
   }
 }
@@ -236,10 +248,12 @@ Cell RowCell(const TimelineRow& row) {
                          FormatHumanDuration(c.duration_ns()), ">");
       }
       absl::StrAppend(&cell.text, Tags(row.findings));
-      if (c.failed() || !c.finished) {
+      // A call that revealed a non-blocking connect's error shows a failure too.
+      const bool revealed_error = c.resolves_call.has_value() && c.resolved_error != 0;
+      if (c.failed() || !c.finished || revealed_error) {
         cell.mark = "!!";
         cell.style = kRed;
-      } else if (!row.findings.empty()) {
+      } else if (!row.findings.empty() && !c.resolves_call.has_value()) {
         cell.mark = ">>";
         cell.style = kRed;
       }

@@ -300,3 +300,62 @@ TEST(TextReportTest, FindingWhoseCallIsNotInTheCallListStillShowsIt) {
 
 }  // namespace
 }  // namespace netcorr::report
+
+namespace netcorr::report {
+namespace {
+
+using namespace testing;  // NOLINT: the test builders
+
+TEST(TextReportTest, NonBlockingConnectShowsTheCallThatRevealedItsOutcome) {
+  const FlowKey flow = TcpFlow("10.71.1.2", 40000, "10.71.2.2", 81);
+  SyscallEvent connect = Call(1, "connect", 3, kT0, kT0 + 20 * kUs, EINPROGRESS);
+  connect.args = "10.71.2.2:81";
+  connect.nonblocking = true;
+  connect.socket = SocketOf(flow);
+  SyscallEvent other = Call(2, "getpid", -1, kT0 + 30 * kUs, kT0 + 31 * kUs, 0, 4242);
+  SyscallEvent poll = Call(3, "poll", -1, kT0 + 40 * kUs, kT0 + 500 * kUs, 0, 1);
+  poll.waited = {FdSocket{3, SocketOf(flow)}};
+  SyscallEvent getsockopt = Call(4, "getsockopt", 3, kT0 + 600 * kUs, kT0 + 605 * kUs, 0, 0);
+  getsockopt.args = "SOL_SOCKET, SO_ERROR, [111], [4]";
+  getsockopt.resolves_call = 1;
+  getsockopt.resolved_error = ECONNREFUSED;
+  const std::vector<SyscallEvent> calls = {connect, other, poll, getsockopt};
+  const std::vector<Packet> packets = {
+      Tcp(1, kT0 + 10 * kUs, flow.local, flow.remote, kTcpSyn, 1),
+      Tcp(2, kT0 + 300 * kUs, flow.remote, flow.local, kTcpRst | kTcpAck, 0, 2)};
+  Finding f = MakeFinding(FindingKind::kRefusedByRst, connect, {1, 2},
+                          "10.71.2.2 answered our SYN with RST", "nothing listens");
+  f.outcome_error = ECONNREFUSED;
+  f.resolved_by = getsockopt;
+  const std::vector<Finding> findings = {f};
+  ReportInput in;
+  in.calls = calls;
+  in.packets = packets;
+  in.findings = findings;
+  const std::string text = RenderText(in, TextOptions{300, false, false});
+  SCOPED_TRACE(text);
+  EXPECT_TRUE(absl::StrContains(
+      text,
+      "    outcome: ECONNREFUSED, revealed by [4242] getsockopt(3, SOL_SOCKET, SO_ERROR, "
+      "[111], [4]) = 0 (5.0 us) [connect outcome: ECONNREFUSED] at +0.000600"));
+  // The poll on the socket and the getsockopt are in the story; getpid is not.
+  EXPECT_TRUE(absl::StrContains(text, "poll([3]) <unfinished ...>"));
+  EXPECT_TRUE(absl::StrContains(text,
+                                "!! [4242] getsockopt(3, SOL_SOCKET, SO_ERROR, [111], [4]) = 0 "
+                                "(5.0 us) [connect outcome: ECONNREFUSED] [1]"));
+  EXPECT_FALSE(absl::StrContains(text, "getpid"));
+  EXPECT_TRUE(absl::StrContains(text, "... 1 call omitted ..."));
+  EXPECT_TRUE(absl::StrContains(RenderLiveLine(f),
+                                "connect(3, 10.71.2.2:81) = EINPROGRESS, then ECONNREFUSED after "
+                                "605.0 us"));
+}
+
+TEST(TextReportTest, UnexplainedFindingSaysWhy) {
+  const KindScenario s = ScenarioFor(FindingKind::kUnexplained);
+  const std::string text = RenderText(s.Input(), TextOptions{120, false, false});
+  EXPECT_TRUE(absl::StrContains(text, "    unexplained because: capture dropped 12 packets"))
+      << text;
+}
+
+}  // namespace
+}  // namespace netcorr::report

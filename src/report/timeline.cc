@@ -87,6 +87,10 @@ std::vector<TimelineRow> BuildTimeline(const ReportInput& input, bool all) {
       items.push_back(Item{f.call.entry_ns, &f.call, nullptr});
       call_by_id.emplace(f.call.id, &f.call);
     }
+    if (f.resolved_by.has_value() && !call_by_id.contains(f.resolved_by->id)) {
+      items.push_back(Item{f.resolved_by->entry_ns, &*f.resolved_by, nullptr});
+      call_by_id.emplace(f.resolved_by->id, &*f.resolved_by);
+    }
   }
   std::sort(items.begin(), items.end(), ItemBefore);
 
@@ -127,6 +131,14 @@ std::vector<TimelineRow> BuildTimeline(const ReportInput& input, bool all) {
     // call revealed, are the two halves of one story.
     if (auto it = resolvers.find(call->id); it != resolvers.end()) {
       for (size_t pos : it->second) selected[pos] = true;
+    }
+    // The later call that revealed or ended this one's outcome belongs to the finding too.
+    if (f.resolved_by.has_value()) {
+      const SyscallEvent* by = call_by_id.at(f.resolved_by->id);
+      const size_t pos = call_pos.at(by);
+      selected[pos] = true;
+      tags[pos].push_back(number);
+      hi = std::max(hi, std::max(by->exit_ns, by->entry_ns));
     }
     if (call->resolves_call.has_value()) {
       if (auto it = call_by_id.find(*call->resolves_call); it != call_by_id.end()) {
