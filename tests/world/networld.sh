@@ -79,7 +79,8 @@ check_port() {
 }
 
 require_world() {
-  ip netns list | grep -qw -- "$(ns "$1" c)" || die "world '$1' does not exist (networld.sh up $1)"
+  check_name "$1"
+  [[ -e /run/netns/$(ns "$1" c) && -d $STATE_ROOT/$1 ]] || die "world '$1' does not exist (networld.sh up $1)"
 }
 
 # Prints the start time (field 22 of /proc/PID/stat) of a running process, which tells it
