@@ -274,6 +274,33 @@ std::string OmittedText(const TimelineRow& row) {
   return absl::StrCat("... ", absl::StrJoin(parts, ", "), " omitted ...");
 }
 
+// Wrapping must not split strace's "<unfinished ...>" / "<... name" markers or a duration from
+// its unit: those spaces become \x01 (never present in escaped text) until the line is wrapped.
+constexpr char kGlue = '\x01';
+
+std::string Glue(std::string text) {
+  for (const std::string_view marker : {"<unfinished ...>", "<... "}) {
+    for (size_t at = text.find(marker); at != std::string::npos;
+         at = text.find(marker, at + marker.size())) {
+      const size_t space = text.find(' ', at);
+      if (space < at + marker.size()) text[space] = kGlue;
+    }
+  }
+  for (size_t i = 1; i + 1 < text.size(); ++i) {
+    if (text[i] != ' ' || text[i - 1] < '0' || text[i - 1] > '9') continue;
+    size_t unit = i + 1;
+    while (unit < text.size() && text[unit] >= 'a' && text[unit] <= 'z') ++unit;
+    const std::string_view word(text.data() + i + 1, unit - i - 1);
+    if (word == "ns" || word == "us" || word == "ms" || word == "s") text[i] = kGlue;
+  }
+  return text;
+}
+
+std::string Unglue(std::string text) {
+  std::replace(text.begin(), text.end(), kGlue, ' ');
+  return text;
+}
+
 std::string RStrip(std::string s) {
   while (!s.empty() && s.back() == ' ') s.pop_back();
   return s;
@@ -305,7 +332,7 @@ void RenderTimeline(const ReportInput& in, const TextOptions& options, TimeNs ze
   size_t longest_left = 0;
   for (const TimelineRow& row : rows) {
     cells.push_back(row.kind == TimelineRow::Kind::kOmitted ? Cell{} : RowCell(row));
-    cells.back().text = EscapeForTerminal(cells.back().text);
+    cells.back().text = Glue(EscapeForTerminal(cells.back().text));
     if (cells.back().left) longest_left = std::max(longest_left, cells.back().text.size());
   }
   const size_t avail = page.width() - time_w - 7;
@@ -323,7 +350,8 @@ void RenderTimeline(const ReportInput& in, const TextOptions& options, TimeNs ze
       continue;
     }
     const Cell& cell = cells[r];
-    const std::vector<std::string> lines = WrapText(cell.text, cell.left ? left_w : right_w, 2);
+    std::vector<std::string> lines = WrapText(cell.text, cell.left ? left_w : right_w, 2);
+    for (std::string& line : lines) line = Unglue(std::move(line));
     for (size_t i = 0; i < lines.size(); ++i) {
       const std::string time = i == 0 ? Relative(row.time_ns, zero) : "";
       std::string line = absl::StrCat(std::string(time_w - time.size(), ' '), time, " ",
