@@ -1,4 +1,8 @@
+#include <cctype>
 #include <cerrno>
+#include <fstream>
+#include <set>
+#include <sstream>
 #include <string>
 
 #include "absl/strings/match.h"
@@ -202,6 +206,64 @@ TEST(JsonReportTest, EmptyInputIsStillAValidDocument) {
   const JsonValue doc = MustParse(RenderJson(ReportInput{}));
   EXPECT_EQ(doc["findings"].size(), 0u);
   EXPECT_EQ(doc["capture"]["file"].type, JsonValue::Type::kNull);
+}
+
+}  // namespace
+}  // namespace netcorr::report
+
+namespace netcorr::report {
+namespace {
+
+using namespace testing;  // NOLINT: the test builders
+
+void CollectKeys(const JsonValue& v, std::set<std::string>& keys) {
+  for (const auto& [k, member] : v.object) {
+    keys.insert(k);
+    CollectKeys(member, keys);
+  }
+  for (const JsonValue& element : v.array) CollectKeys(element, keys);
+}
+
+bool MentionsWord(const std::string& doc, const std::string& word) {
+  const auto ident = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
+  for (size_t at = doc.find(word); at != std::string::npos; at = doc.find(word, at + 1)) {
+    const bool left = at == 0 || !ident(doc[at - 1]);
+    const bool right = at + word.size() >= doc.size() || !ident(doc[at + word.size()]);
+    if (left && right) return true;
+  }
+  return false;
+}
+
+// docs/json.md is the schema's contract: a field the renderer writes must be documented there.
+TEST(JsonReportTest, EveryFieldWrittenIsDocumented) {
+  std::ifstream file(std::string(NETCORR_SOURCE_DIR) + "/docs/json.md");
+  ASSERT_TRUE(file.good()) << "docs/json.md not found";
+  std::stringstream buffer;
+  buffer << file.rdbuf();
+  const std::string doc = buffer.str();
+
+  std::set<std::string> keys;
+  Session s = MakeSession();
+  s.processes[0].sockets = {FdSocket{3, SocketOf(TcpFlow("10.71.1.2", 1, "10.71.2.2", 2))}};
+  CollectKeys(MustParse(RenderJson(s.Input())), keys);
+  for (FindingKind kind : {FindingKind::kDnsError, FindingKind::kTlsAlert}) {
+    CollectKeys(MustParse(RenderJson(ScenarioFor(kind).Input())), keys);
+  }
+  KindScenario rich = ScenarioFor(FindingKind::kRefusedByRst);
+  Finding& f = rich.findings[0];
+  f.handshake = HandshakeDetail{{kT0}, 1, false, true};
+  f.icmp = IcmpDetail{};
+  f.stream = StreamDetail{};
+  f.retransmissions = RetransmissionDetail{};
+  f.dns = DnsDetail{};
+  f.tls = TlsDetail{};
+  f.resolved_by = f.call;
+  f.resolved_by->waited = {FdSocket{3, SocketOf(TcpFlow("10.71.1.2", 1, "10.71.2.2", 2))}};
+  CollectKeys(MustParse(RenderJson(rich.Input())), keys);
+  EXPECT_GT(keys.size(), 100u);
+  for (const std::string& key : keys) {
+    EXPECT_TRUE(MentionsWord(doc, key)) << "field \"" << key << "\" is not in docs/json.md";
+  }
 }
 
 }  // namespace
