@@ -9,8 +9,7 @@ namespace {
 constexpr size_t kBlock = 1 << 20;
 }  // namespace
 
-LineReader::LineReader(std::istream& in, std::string name)
-    : in_(&in), name_(std::move(name)) {}
+LineReader::LineReader(std::istream& in, std::string name) : in_(&in), name_(std::move(name)) {}
 
 LineReader::LineReader(std::string_view text) : text_(text), eof_(true) {}
 

@@ -44,14 +44,8 @@ size_t SkipElement(std::string_view t, size_t i) {
     return n;
   }
   if (c == '<' && i > 0 && IsDigit(t[i - 1])) {
-    int angle = 1;
-    size_t j = i + 1;
-    while (j < n && angle > 0) {
-      if (t[j] == '<') ++angle;
-      if (t[j] == '>') --angle;
-      ++j;
-    }
-    return j;
+    const size_t past = SkipDecoration(t, i);
+    return past == std::string_view::npos ? n : past;
   }
   if (c == '/' && i + 1 < n && t[i + 1] == '*') {
     const size_t end = t.find("*/", i + 2);

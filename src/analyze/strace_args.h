@@ -53,9 +53,10 @@ struct FdDecoration {
   bool protocol_decoded = false;
   SocketIdentity identity;  // inode, family, type, transport, ends as far as shown
 };
-// "TCP:[10.0.0.1:40000->10.0.0.2:80]", "TCP:[123]", "UDP:[0.0.0.0:5353]", "TCPv6:[[::1]:1->[::1]:2]",
-// "UNIX-STREAM:[1->2,"/path"]", "UNIX:[3,@"abstract"]", "NETLINK:[ROUTE:123]", "socket:[123]";
-// a path, "pipe:[...]", "anon_inode:[...]" are kOther; empty text is kUnknown.
+// "TCP:[10.0.0.1:40000->10.0.0.2:80]", "TCP:[123]", "UDP:[0.0.0.0:5353]",
+// "TCPv6:[[::1]:1->[::1]:2]", "UNIX-STREAM:[1->2,"/path"]", "UNIX:[3,@"abstract"]",
+// "NETLINK:[ROUTE:123]", "socket:[123]"; a path, "pipe:[...]", "anon_inode:[...]" are kOther; empty
+// text is kUnknown.
 FdDecoration ParseFdDecoration(std::string_view decoration);
 
 // "10.0.0.1:40000", "[::1]:5000", "[::ffff:127.0.0.1]:80" (v4-mapped becomes IPv4).
@@ -64,9 +65,9 @@ std::optional<Endpoint> ParseEndpointText(std::string_view text);
 // A sockaddr as strace prints it, "{sa_family=AF_INET, sin_port=htons(80),
 // sin_addr=inet_addr("10.0.0.2")}" and its AF_INET6, AF_UNIX, -X verbose and -X raw forms.
 struct DecodedSockaddr {
-  int family = 0;  // AF_* number; 0 when not shown
+  int family = 0;                    // AF_* number; 0 when not shown
   std::optional<Endpoint> endpoint;  // AF_INET/AF_INET6
-  std::string unix_path;  // AF_UNIX: the path, "@name" for the abstract namespace
+  std::string unix_path;             // AF_UNIX: the path, "@name" for the abstract namespace
 };
 std::optional<DecodedSockaddr> ParseSockaddr(std::string_view text);
 

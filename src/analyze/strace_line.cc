@@ -10,6 +10,8 @@ namespace netcorr::analyze {
 namespace {
 
 constexpr std::string_view kUnfinishedMarker = "<unfinished ...>";
+// strace detaching (-p, then Ctrl-C) in the middle of a call: the call never returns in the log.
+constexpr std::string_view kDetachedMarker = "<detached ...>";
 constexpr TimeNs kNsPerSecond = 1'000'000'000;
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
@@ -68,7 +70,8 @@ bool ReadPid(std::string_view s, size_t& i, int32_t& pid) {
     SkipSpaces(s, j);
     int64_t v = 0;
     const size_t n = ReadDigits(s, j, v, 10);
-    if (n == 0 || n > 10 || j >= s.size() || s[j] != ']' || v > std::numeric_limits<int32_t>::max()) {
+    if (n == 0 || n > 10 || j >= s.size() || s[j] != ']' ||
+        v > std::numeric_limits<int32_t>::max()) {
       return false;
     }
     ++j;
@@ -80,8 +83,7 @@ bool ReadPid(std::string_view s, size_t& i, int32_t& pid) {
   int64_t v = 0;
   const size_t n = ReadDigits(s, j, v, 10);
   // A pid is followed by blanks; digits followed by '.' or ':' are a timestamp.
-  if (n == 0 || n > 10 || j >= s.size() || s[j] != ' ' ||
-      v > std::numeric_limits<int32_t>::max()) {
+  if (n == 0 || n > 10 || j >= s.size() || s[j] != ' ' || v > std::numeric_limits<int32_t>::max()) {
     return false;
   }
   SkipSpaces(s, j);
@@ -183,10 +185,10 @@ void ReadResult(std::string_view s, size_t i, StraceLine& out) {
     out.result = negative ? -static_cast<int64_t>(v) : static_cast<int64_t>(v);
     i = static_cast<size_t>(r.ptr - s.data());
     if (i < s.size() && s[i] == '<') {
-      const size_t close = FindClosing(s, i + 1);
-      if (close == std::string_view::npos) return;
-      out.result_decoration = s.substr(i + 1, close - i - 1);
-      i = close + 1;
+      const size_t past = SkipDecoration(s, i);
+      if (past == std::string_view::npos) return;
+      out.result_decoration = s.substr(i + 1, past - i - 2);
+      i = past;
     }
   }
   out.has_result = true;
@@ -202,8 +204,8 @@ void ReadResult(std::string_view s, size_t i, StraceLine& out) {
   }
   if (i < s.size() && s[i] == '(') {
     const size_t close = FindClosing(s, i + 1);
-    out.result_comment = close == std::string_view::npos ? s.substr(i + 1)
-                                                         : s.substr(i + 1, close - i - 1);
+    out.result_comment =
+        close == std::string_view::npos ? s.substr(i + 1) : s.substr(i + 1, close - i - 1);
   }
 }
 
@@ -253,8 +255,8 @@ void ReadSignal(std::string_view body, StraceLine& out) {
   SkipSpaces(mid, i);
   if (i < mid.size() && mid[i] == '{') {
     const size_t close = FindClosing(mid, i + 1);
-    out.args = close == std::string_view::npos ? mid.substr(i + 1)
-                                               : mid.substr(i + 1, close - i - 1);
+    out.args =
+        close == std::string_view::npos ? mid.substr(i + 1) : mid.substr(i + 1, close - i - 1);
   }
   out.kind = StraceLineKind::kSignal;
 }
@@ -277,6 +279,32 @@ void ReadStraceMessage(std::string_view body, StraceLine& out) {
 }
 
 }  // namespace
+
+size_t SkipDecoration(std::string_view text, size_t open) {
+  const size_t n = text.size();
+  int angle = 0;
+  int square = 0;
+  size_t i = open;
+  while (i < n) {
+    const char c = text[i];
+    if (c == '"') {
+      // A quoted UNIX path: skip to its unescaped end.
+      ++i;
+      while (i < n && text[i] != '"') i += text[i] == '\\' ? 2 : 1;
+      if (i >= n) return std::string_view::npos;
+    } else if (c == '[') {
+      ++square;
+    } else if (c == ']') {
+      if (square > 0) --square;
+    } else if (c == '<' && square == 0) {
+      ++angle;
+    } else if (c == '>' && square == 0 && !(i > open && text[i - 1] == '-')) {
+      if (--angle == 0) return i + 1;
+    }
+    ++i;
+  }
+  return std::string_view::npos;
+}
 
 size_t FindClosing(std::string_view text, size_t start) {
   int depth = 0;
@@ -304,14 +332,8 @@ size_t FindClosing(std::string_view text, size_t start) {
       case '<': {
         // An fd decoration follows the fd number: "3<TCP:[...]>", "0</dev/null<char 1:3>>".
         if (i > 0 && text[i - 1] >= '0' && text[i - 1] <= '9') {
-          int angle = 1;
-          ++i;
-          while (i < n && angle > 0) {
-            if (text[i] == '<') ++angle;
-            if (text[i] == '>') --angle;
-            ++i;
-          }
-          if (angle > 0) return std::string_view::npos;
+          i = SkipDecoration(text, i);
+          if (i == std::string_view::npos) return i;
           continue;
         }
         break;
@@ -357,7 +379,10 @@ StraceLine ParseStraceLine(std::string_view line) {
   // -i: "[00007f3c1a2b4c5d] " instruction pointer.
   if (i < line.size() && line[i] == '[') {
     const size_t close = line.find(']', i);
-    if (close != std::string_view::npos && close + 1 < line.size() && line[close + 1] == ' ') {
+    const bool hex = close != std::string_view::npos && close > i + 1 &&
+                     line.substr(i + 1, close - i - 1).find_first_not_of("0123456789abcdef") ==
+                         std::string_view::npos;
+    if (hex && close + 1 < line.size() && line[close + 1] == ' ') {
       i = close + 1;
       SkipSpaces(line, i);
     }
@@ -410,17 +435,19 @@ StraceLine ParseStraceLine(std::string_view line) {
   }
   out.name = rest.substr(0, j);
   const size_t open = j + 1;
-  if (rest.size() >= open + kUnfinishedMarker.size() &&
-      rest.substr(rest.size() - kUnfinishedMarker.size()) == kUnfinishedMarker) {
-    out.kind = StraceLineKind::kUnfinished;
-    out.args = TrimRight(rest.substr(open, rest.size() - kUnfinishedMarker.size() - open));
-    return out;
+  for (std::string_view marker : {kUnfinishedMarker, kDetachedMarker}) {
+    if (rest.size() >= open + marker.size() && rest.substr(rest.size() - marker.size()) == marker) {
+      out.kind = StraceLineKind::kUnfinished;
+      out.args = TrimRight(rest.substr(open, rest.size() - marker.size() - open));
+      return out;
+    }
   }
   const size_t close = FindClosing(rest, open);
   if (close == std::string_view::npos) {
     // Cut off (a truncated file, a killed strace): the name is known, the outcome is not.
     out.has_duration = false;
     out.name = {};
+    out.truncated_call = true;
     return out;
   }
   out.kind = StraceLineKind::kCall;

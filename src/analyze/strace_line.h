@@ -13,7 +13,7 @@ namespace netcorr::analyze {
 enum class StraceLineKind : uint8_t {
   kUnknown,
   kCall,        // name(args) = result
-  kUnfinished,  // name(args <unfinished ...>
+  kUnfinished,  // name(args <unfinished ...>   (or <detached ...> when strace let go)
   kResumed,     // <... name resumed>args) = result
   kExited,      // +++ exited with N +++
   kKilled,      // +++ killed by SIGX [(core dumped)] +++
@@ -36,7 +36,7 @@ struct StraceLine {
   int32_t pid = 0;
 
   StraceTimeForm time_form = StraceTimeForm::kNone;
-  TimeNs time_ns = 0;  // epoch ns, or ns since midnight for kTimeOfDay
+  TimeNs time_ns = 0;   // epoch ns, or ns since midnight for kTimeOfDay
   int time_digits = 0;  // digits after the decimal point
 
   std::string_view name;  // the call; for kSignal/kKilled the signal name ("SIGPIPE")
@@ -45,7 +45,7 @@ struct StraceLine {
   // text inside the braces.
   std::string_view args;
 
-  bool has_result = false;     // kCall/kResumed with a parsable "= ..." part
+  bool has_result = false;      // kCall/kResumed with a parsable "= ..." part
   bool result_unknown = false;  // "= ?": the call did not return (process exit, detach)
   int64_t result = 0;
   std::string_view result_decoration;  // "TCP:[...]" of "= 3<TCP:[...]>"
@@ -55,6 +55,11 @@ struct StraceLine {
 
   bool has_duration = false;  // -T
   TimeNs duration_ns = 0;
+
+  // kUnknown only: "name(args..." without its closing parenthesis. strace writing to a shared
+  // stream (-f to stderr) breaks a call in two when another task prints in between; the rest
+  // comes on the next line, which starts with a blank.
+  bool truncated_call = false;
 
   int32_t status = 0;  // kExited: exit code; kAttached/kDetached/kSuperseded: the pid named
   bool core_dumped = false;
@@ -67,5 +72,10 @@ StraceLine ParseStraceLine(std::string_view line);
 // npos. Skips double-quoted strings (with backslash escapes), fd decorations ("3<...>", nested
 // '<' '>'), and /* comments */. Any closer at depth 0 ends the scan.
 size_t FindClosing(std::string_view text, size_t start);
+
+// Index just past the '>' that closes the fd decoration whose '<' is at text[open], or npos.
+// Nested "<...>" count ("0</dev/null<char 1:3>>"); the arrow of "->" and anything inside
+// "[...]" or a quoted path does not close it.
+size_t SkipDecoration(std::string_view text, size_t open);
 
 }  // namespace netcorr::analyze

@@ -289,8 +289,7 @@ class Assembler {
   void OnCallEntry(int32_t tid, std::string_view name);
   bool ContinueInterrupted(int32_t tid, std::string_view name, std::string_view args,
                            TimeNs exit_ns, const Outcome& o);
-  void FinishInterrupted(int32_t tid, Interrupted& in, int error, TimeNs exit_ns,
-                         bool finished);
+  void FinishInterrupted(int32_t tid, Interrupted& in, int error, TimeNs exit_ns, bool finished);
   void Complete(int32_t tid, std::string_view name, std::string_view args, TimeNs entry_ns,
                 TimeNs exit_ns, const Outcome& o);
   void FlushTid(int32_t tid, TimeNs when);
@@ -323,10 +322,11 @@ class Assembler {
   absl::flat_hash_map<uint64_t, FdState> fds_;
   absl::flat_hash_map<uint64_t, absl::flat_hash_set<int>> epoll_sets_;
   std::vector<Instance> instances_;
-  std::vector<SyscallEvent> events_;  // in completion order; sorted by entry in Finish()
+  std::vector<SyscallEvent> events_;    // in completion order; sorted by entry in Finish()
   std::vector<std::string_view> args_;  // scratch for SplitArgs
   std::vector<std::string_view> inner_;
   std::string joined_;  // scratch for unfinished + resumed arguments
+  FdState orphan_;      // the socket of a call whose fd argument is not in the log
 };
 
 void Assembler::CountUnknown(std::string_view raw) {
@@ -445,6 +445,7 @@ FdState* Assembler::Observe(int32_t tgid, const FdArg& fd, bool intrinsically_so
 }
 
 size_t Assembler::Record(SyscallEvent ev, FdState* s, bool addresses_socket) {
+  if (s == &orphan_) ev.socket.reset();  // nothing is known of its socket
   const size_t index = events_.size();
   events_.push_back(std::move(ev));
   if (s != nullptr && s->instance < instances_.size()) {
@@ -497,7 +498,8 @@ std::vector<FdSocket> Assembler::WaitedFromPoll(int32_t tgid, std::string_view l
   list = WithoutComment(list);
   if (list.size() < 2 || list.front() != '[') return waited;
   const size_t close = FindClosing(list, 1);
-  std::string_view inner = list.substr(1, (close == std::string_view::npos ? list.size() : close) - 1);
+  std::string_view inner =
+      list.substr(1, (close == std::string_view::npos ? list.size() : close) - 1);
   std::vector<std::string_view> elems;
   SplitArgs(inner, elems, 4096);
   for (std::string_view e : elems) {
@@ -526,13 +528,8 @@ std::vector<FdSocket> Assembler::WaitedFromSelect(int32_t tgid,
       while (i < end && set[i] >= '0' && set[i] <= '9') ++i;
       if (i == b) break;
       if (i < end && set[i] == '<') {
-        int angle = 1;
-        ++i;
-        while (i < end && angle > 0) {
-          if (set[i] == '<') ++angle;
-          if (set[i] == '>') --angle;
-          ++i;
-        }
+        const size_t past = SkipDecoration(set.substr(0, end), i);
+        i = past == std::string_view::npos ? end : past;
       }
       const FdArg fd = ParseFdArg(set.substr(b, i - b));
       if (FdState* s = Observe(tgid, fd, false); s != nullptr && seen.insert(fd.fd).second) {
@@ -613,8 +610,8 @@ void Assembler::ProcessBookkeeping(CallClass cls, int32_t tid, std::string_view 
   }
 }
 
-void Assembler::Complete(int32_t tid, std::string_view name, std::string_view args,
-                         TimeNs entry_ns, TimeNs exit_ns, const Outcome& o) {
+void Assembler::Complete(int32_t tid, std::string_view name, std::string_view args, TimeNs entry_ns,
+                         TimeNs exit_ns, const Outcome& o) {
   const CallClass cls = Classify(name);
   ProcessBookkeeping(cls, tid, args, exit_ns, o);
   if (cls == CallClass::kIgnored || cls == CallClass::kSelfPid || cls == CallClass::kClone ||
@@ -649,6 +646,13 @@ void Assembler::Complete(int32_t tid, std::string_view name, std::string_view ar
   const FdArg fd0 = ParseFdArg(arg(0));
   const auto on_socket = [&](bool intrinsically_socket) -> FdState* {
     FdState* s = Observe(tgid, fd0, intrinsically_socket);
+    if (s == nullptr && intrinsically_socket && !fd0.valid) {
+      // A resumed call whose entry (with the fd) is not in the log: still a socket call.
+      orphan_ = FdState();
+      orphan_.instance = SIZE_MAX;
+      ev.args = std::string(args);
+      return &orphan_;
+    }
     if (s == nullptr) return nullptr;
     ev.fd = fd0.fd;
     ev.nonblocking = s->nonblocking;
@@ -709,9 +713,8 @@ void Assembler::Complete(int32_t tid, std::string_view name, std::string_view ar
       }
       // Both NewState calls may rehash: look the first one up again.
       if (first != nullptr) {
-        const FdArg a = ParseFdArg(pair.substr(1, pair.find(',') == std::string_view::npos
-                                                      ? pair.size() - 2
-                                                      : pair.find(',') - 1));
+        const FdArg a = ParseFdArg(pair.substr(
+            1, pair.find(',') == std::string_view::npos ? pair.size() - 2 : pair.find(',') - 1));
         first = FindState(tgid, a.fd);
         if (first != nullptr) ev.socket = first->identity;
       }
@@ -1007,8 +1010,8 @@ bool Assembler::ContinueInterrupted(int32_t tid, std::string_view name, std::str
       interrupted_[tid] = std::move(done);
       return true;
     }
-    Complete(tid, done.name, name == done.name ? args : std::string_view(done.args),
-             done.entry_ns, exit_ns, o);
+    Complete(tid, done.name, name == done.name ? args : std::string_view(done.args), done.entry_ns,
+             exit_ns, o);
     return true;
   }
   FinishInterrupted(tid, done, EINTR, done.interrupted_ns, true);
@@ -1194,9 +1197,8 @@ StraceParseResult Assembler::Finish() {
   // Entry order, ids from 1; links between calls follow.
   std::vector<size_t> order(events_.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-    return events_[a].entry_ns < events_[b].entry_ns;
-  });
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return events_[a].entry_ns < events_[b].entry_ns; });
   std::vector<uint64_t> id_of(events_.size());
   for (size_t k = 0; k < order.size(); ++k) id_of[order[k]] = k + 1;
   result_.calls.reserve(events_.size());
@@ -1207,10 +1209,9 @@ StraceParseResult Assembler::Finish() {
     result_.calls.push_back(std::move(ev));
   }
   events_.clear();
-  std::stable_sort(result_.processes.begin(), result_.processes.end(),
-                   [](const ProcessEvent& a, const ProcessEvent& b) {
-                     return a.time_ns < b.time_ns;
-                   });
+  std::stable_sort(
+      result_.processes.begin(), result_.processes.end(),
+      [](const ProcessEvent& a, const ProcessEvent& b) { return a.time_ns < b.time_ns; });
   return std::move(result_);
 }
 
@@ -1236,18 +1237,22 @@ struct Source {
   StraceLine line;
   std::string_view raw;
   bool has_line = false;
-  std::string name;  // for messages
+  std::string name;    // for messages
+  std::string joined;  // a call broken over two lines, put back together
+  std::string held;    // a line read ahead that turned out not to continue the previous one
+  bool has_held = false;
 };
 
-// Reads lines until a non-empty one; parses it. Returns false at the end of the source.
-bool Advance(Source& s, Assembler& a, size_t max_line) {
+// The next non-blank line of the source, counted; false at its end.
+bool NextRaw(Source& s, Assembler& a, size_t max_line, std::string_view& raw) {
+  if (s.has_held) {
+    s.has_held = false;
+    raw = s.held;
+    return true;
+  }
   for (;;) {
-    std::string_view raw;
     bool overlong = false;
-    if (!s.reader.Next(raw, overlong)) {
-      s.has_line = false;
-      return false;
-    }
+    if (!s.reader.Next(raw, overlong)) return false;
     if (!raw.empty() && raw.back() == '\r') raw.remove_suffix(1);
     if (raw.find_first_not_of(" \t") == std::string_view::npos) continue;
     a.CountLine();
@@ -1255,12 +1260,47 @@ bool Advance(Source& s, Assembler& a, size_t max_line) {
       a.CountUnknown(raw);
       continue;
     }
-    s.line = ParseStraceLine(raw);
-    s.times.Apply(s.line);
-    s.raw = raw;
-    s.has_line = true;
     return true;
   }
+}
+
+// Reads and parses the next line of a source. Returns false at the end of the source.
+bool Advance(Source& s, Assembler& a, size_t max_line) {
+  std::string_view raw;
+  if (!NextRaw(s, a, max_line, raw)) {
+    s.has_line = false;
+    return false;
+  }
+  StraceLine line = ParseStraceLine(raw);
+  if (line.truncated_call) {
+    // Maybe the rest of the call is on the next line ("-f" output to a shared stream).
+    std::string first(raw);
+    std::string_view next;
+    if (NextRaw(s, a, max_line, next)) {
+      s.joined = first;
+      s.joined.append(next);
+      StraceLine whole = ParseStraceLine(s.joined);
+      if (whole.kind != StraceLineKind::kUnknown && !next.empty() && next.front() == ' ') {
+        line = whole;
+        raw = s.joined;
+      } else {
+        s.held = std::string(next);
+        s.has_held = true;
+        s.joined = std::move(first);
+        raw = s.joined;
+        line = ParseStraceLine(raw);
+      }
+    } else {
+      s.joined = std::move(first);
+      raw = s.joined;
+      line = ParseStraceLine(raw);
+    }
+  }
+  s.line = line;
+  s.times.Apply(s.line);
+  s.raw = raw;
+  s.has_line = true;
+  return true;
 }
 
 absl::StatusOr<StraceParseResult> ParseSources(std::vector<Source>& sources,
@@ -1269,8 +1309,7 @@ absl::StatusOr<StraceParseResult> ParseSources(std::vector<Source>& sources,
   for (Source& s : sources) {
     std::string_view probe = s.reader.Peek(kBinaryProbeBytes);
     if (LooksBinary(probe)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(s.name, ": binary data, not an strace log"));
+      return absl::InvalidArgumentError(absl::StrCat(s.name, ": binary data, not an strace log"));
     }
   }
   const size_t max_line = options.max_line_bytes;
@@ -1297,9 +1336,9 @@ absl::StatusOr<StraceParseResult> ParseSources(std::vector<Source>& sources,
   const uint64_t recognized = a.recognized();
   StraceParseResult r = a.Finish();
   if (r.lines > 0 && recognized == 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        sources.size() == 1 ? sources[0].name : std::string("the strace logs"),
-        ": not an strace log (none of its ", r.lines, " lines is an strace line)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(sources.size() == 1 ? sources[0].name : std::string("the strace logs"),
+                     ": not an strace log (none of its ", r.lines, " lines is an strace line)"));
   }
   return r;
 }
@@ -1322,7 +1361,7 @@ absl::Status OpenError(const std::string& path, int err) {
 }
 
 absl::Status CheckRegularFile(const std::string& path) {
-  struct stat st{};
+  struct stat st {};
   if (stat(path.c_str(), &st) != 0) return OpenError(path, errno);
   if (S_ISDIR(st.st_mode)) return OpenError(path, EISDIR);
   return absl::OkStatus();
