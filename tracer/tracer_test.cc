@@ -15,6 +15,7 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <fstream>
 #include <mutex>
 #include <string>
@@ -23,6 +24,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "src/model/errno_name.h"
 #include "tracer/event_format.h"
 
 namespace netcorr::tracer {
@@ -84,11 +86,42 @@ class Listener {
     if (server_.joinable()) server_.join();
     if (fd_ >= 0) close(fd_);
   }
-  // A port nobody listens on: bound, then closed.
+  // A TCP port nobody listens on. It stays bound (not listening) for the whole test run, and
+  // is below the ephemeral range so that a connect can never pick it as its own source port
+  // (a TCP self-connect to an unused ephemeral port succeeds). Root only, like these tests.
   static int ClosedPort(int family) {
-    Listener l(family, SOCK_DGRAM);
-    const int p = l.port();
-    return p;
+    static std::mutex mu;
+    static std::vector<int> held;
+    std::lock_guard<std::mutex> lock(mu);
+    for (int port = 900; port < 1024; ++port) {
+      const int fd = socket(family, SOCK_STREAM, 0);
+      sockaddr_storage ss{};
+      socklen_t len;
+      if (family == AF_INET) {
+        auto* a = reinterpret_cast<sockaddr_in*>(&ss);
+        a->sin_family = AF_INET;
+        a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        a->sin_port = htons(port);
+        len = sizeof(*a);
+      } else {
+        auto* a = reinterpret_cast<sockaddr_in6*>(&ss);
+        a->sin6_family = AF_INET6;
+        a->sin6_addr = in6addr_loopback;
+        a->sin6_port = htons(port);
+        len = sizeof(*a);
+      }
+      if (bind(fd, reinterpret_cast<sockaddr*>(&ss), len) == 0) {
+        held.push_back(fd);
+        return port;
+      }
+      close(fd);
+    }
+    return 1;
+  }
+  // An unused port for a server the test starts (free when asked).
+  static int FreePort() {
+    Listener l(AF_INET, SOCK_DGRAM);
+    return l.port();
   }
   int port() const { return port_; }
   std::string host() const { return family_ == AF_INET ? "127.0.0.1" : "::1"; }
@@ -388,7 +421,8 @@ pid_t StartServer(int port, int seconds) {
   const pid_t pid = fork();
   if (pid == 0) {
     dup2(p[1], 1);
-    close(p[0]);
+    // Only stdio: the server must not inherit the test's sockets.
+    close_range(3, ~0u, 0);
     execl(TRACER_HELPER_PATH, TRACER_HELPER_PATH, "server", std::to_string(port).c_str(),
           std::to_string(seconds).c_str(), static_cast<char*>(nullptr));
     _exit(127);
@@ -429,7 +463,7 @@ void StopServer(pid_t pid) {
 }
 
 TEST_F(TracerTest, AttachToServerThenDetachLeavesItRunning) {
-  const int port = Listener::ClosedPort(AF_INET);
+  const int port = Listener::FreePort();
   const pid_t server = StartServer(port, 30);
   ASSERT_GT(server, 0);
   absl::StatusOr<std::unique_ptr<Tracer>> t = Tracer::Attach({server}, &sink_);
@@ -469,7 +503,7 @@ TEST_F(TracerTest, AttachToServerThenDetachLeavesItRunning) {
 }
 
 TEST_F(TracerTest, SigkillOfTheTracerLeavesTheAttachedProgramRunning) {
-  const int port = Listener::ClosedPort(AF_INET);
+  const int port = Listener::FreePort();
   const pid_t server = StartServer(port, 30);
   ASSERT_GT(server, 0);
   int ready[2];
@@ -520,6 +554,112 @@ TEST_F(TracerTest, AttachedProcessExitingMidTraceEndsRun) {
   EXPECT_EQ(sink_.processes.back().kind, ProcessEvent::Kind::kExited) << sink_.Dump();
   // We are the parent too: the exit status was consumed by the tracer's wait; nothing is left.
   waitpid(pid, nullptr, WNOHANG);
+}
+
+// The same program under strace -f -yy -e trace=network: the same network-class calls, in the
+// same order, with the same errnos and the same remote ends.
+struct StraceCall {
+  std::string name;
+  std::string error;   // "" on success
+  std::string remote;  // "->127.0.0.1:80" from the -yy annotation, "" when none
+};
+
+std::string RemoteOf(const std::string& annotation) {
+  const size_t arrow = annotation.find("->");
+  if (arrow == std::string::npos) return "";
+  const size_t end = annotation.find(']', arrow);
+  return annotation.substr(arrow, end == std::string::npos ? std::string::npos : end - arrow);
+}
+
+std::vector<StraceCall> ParseStrace(const std::string& path) {
+  std::vector<StraceCall> out;
+  std::ifstream in(path);
+  std::string line;
+  while (std::getline(in, line)) {
+    // With -f and -o, every line starts with the pid.
+    const size_t first = line.find_first_not_of("0123456789 ");
+    if (first == std::string::npos) continue;
+    line = line.substr(first);
+    const size_t paren = line.find('(');
+    if (paren == std::string::npos || line.rfind("+++", 0) == 0 || line.rfind("---", 0) == 0)
+      continue;
+    StraceCall c;
+    c.name = line.substr(0, paren);
+    const size_t lt = line.find('<', paren);
+    const size_t gt = line.find('>', lt);
+    if (lt != std::string::npos && gt != std::string::npos && lt < line.find(',', paren)) {
+      c.remote = RemoteOf(line.substr(lt, gt - lt));
+    }
+    const size_t eq = line.rfind(") = ");
+    if (eq != std::string::npos && line.compare(eq + 4, 2, "-1") == 0) {
+      const size_t s = eq + 7;
+      c.error = line.substr(s, line.find(' ', s) - s);
+    }
+    out.push_back(c);
+  }
+  return out;
+}
+
+TEST_F(TracerTest, SameCallsErrnosAndRemoteEndsAsStrace) {
+  if (access("/usr/bin/strace", X_OK) != 0) GTEST_SKIP() << "strace not installed";
+  Listener tcp(AF_INET, SOCK_STREAM);
+  tcp.ServeEcho();
+  Listener udp(AF_INET6, SOCK_DGRAM);
+  udp.ServeEcho();
+  const int closed = Listener::ClosedPort(AF_INET);
+  const std::vector<std::vector<std::string>> runs = {
+      {"refused", "127.0.0.1", std::to_string(closed)},
+      {"tcp", "127.0.0.1", std::to_string(tcp.port())},
+      {"udp", "::1", std::to_string(udp.port())},
+      {"nonblock", "127.0.0.1", std::to_string(closed)},
+  };
+  for (const auto& args : runs) {
+    SCOPED_TRACE(args[0]);
+    char path[] = "/tmp/netcorr-strace-XXXXXX";
+    const int fd = mkstemp(path);
+    ASSERT_GE(fd, 0);
+    close(fd);
+    std::string cmd =
+        absl::StrCat("/usr/bin/strace -f -yy -e trace=network -o ", path, " ", TRACER_HELPER_PATH);
+    for (const std::string& a : args) absl::StrAppend(&cmd, " ", a);
+    ASSERT_EQ(system(cmd.c_str()), 0) << cmd;
+    const std::vector<StraceCall> theirs = ParseStrace(path);
+    unlink(path);
+
+    RecordingSink sink;
+    LaunchSpec spec;
+    spec.argv = {TRACER_HELPER_PATH};
+    spec.argv.insert(spec.argv.end(), args.begin(), args.end());
+    absl::StatusOr<std::unique_ptr<Tracer>> t = Tracer::Launch(spec, &sink);
+    ASSERT_TRUE(t.ok()) << t.status();
+    ASSERT_TRUE((*t)->Run().ok());
+    std::vector<StraceCall> ours;
+    for (const SyscallEvent& e : sink.calls) {
+      // strace's network class has no close/read/write/poll: compare the calls it has.
+      if (e.name == "close" || e.name == "poll" || e.name == "read" || e.name == "write") continue;
+      StraceCall c;
+      c.name = e.name;
+      c.error = e.error == 0 ? "" : ErrnoName(e.error);
+      if (e.socket && e.name != "socket") c.remote = RemoteOf(e.socket->ToString());
+      ours.push_back(c);
+    }
+    std::vector<StraceCall> comparable;
+    for (const StraceCall& c : theirs) {
+      // Calls we do not trace (getsockname...) are left out.
+      if (c.name == "getsockname" || c.name == "getpeername") continue;
+      comparable.push_back(c);
+    }
+    ASSERT_EQ(ours.size(), comparable.size()) << sink.Dump();
+    for (size_t i = 0; i < ours.size(); ++i) {
+      EXPECT_EQ(ours[i].name, comparable[i].name) << i;
+      EXPECT_EQ(ours[i].error, comparable[i].error) << ours[i].name;
+      // strace -yy asks sock_diag after the call; a failed connect's socket is gone from its
+      // table, so it shows no remote where we show the destination: compare when it has one.
+      if (!comparable[i].remote.empty()) {
+        EXPECT_EQ(ours[i].remote, comparable[i].remote) << ours[i].name;
+      }
+    }
+  }
 }
 
 TEST_F(TracerTest, RunOnAnotherThreadIsRefused) {
