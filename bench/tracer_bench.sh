@@ -4,8 +4,10 @@
 # Workloads (bench/tracer_workload.c): TCP request/response, connect storm, UDP burst, a
 # syscall-heavy program with no network, a file-read-heavy one. Each is timed untraced, under
 # the tracer (tracer_cli_bench, or `netcorr --no-capture` when NETCORR=path is given), under
-# `strace -f --seccomp-bpf -e trace=network -o /dev/null` and under `strace -f -o /dev/null`,
-# interleaved in one run. Prints medians and ratios to untraced.
+# `strace -f --seccomp-bpf -e trace=network -o /dev/null`, under the same strace told to trace
+# the calls the tracer stops on (network + close/read/write/poll...), under `strace -f -o
+# /dev/null`, and under the tracer with read/write untraced (--no-rw), interleaved in one run.
+# Prints medians and ratios to untraced.
 # The tracer is built here without sanitizers (-O2), from the same sources as the library.
 set -euo pipefail
 RUNS=${1:-5}
@@ -37,7 +39,12 @@ WORKLOADS=(
   "syscalls 100000"
   "files 2000 $OUT/file"
 )
-VARIANTS=(untraced netcorr strace-seccomp-net strace-all)
+VARIANTS=(untraced netcorr strace-seccomp-net strace-same-calls strace-all)
+[[ -z "${NETCORR:-}" ]] && VARIANTS+=(netcorr-no-rw)
+# The calls the tracer stops on, for a like-for-like strace (its network class has no
+# close/read/write/poll).
+SAME_CALLS='%network,close,read,write,readv,writev,poll,ppoll,select,pselect6,epoll_wait,epoll_pwait,epoll_ctl,dup,dup2,dup3'
+
 
 run_variant() {
   local variant=$1
@@ -46,7 +53,9 @@ run_variant() {
     untraced) "$@" ;;
     netcorr) "${TRACER[@]}" "$@" ;;
     strace-seccomp-net) strace -f --seccomp-bpf -e trace=network -o /dev/null "$@" ;;
+    strace-same-calls) strace -f --seccomp-bpf -e trace="$SAME_CALLS" -o /dev/null "$@" ;;
     strace-all) strace -f -o /dev/null "$@" ;;
+    netcorr-no-rw) "${TRACER[0]}" --no-rw "${TRACER[@]:1}" "$@" ;;
   esac
 }
 
@@ -54,8 +63,8 @@ now() { date +%s.%N; }
 
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
-printf '%-22s' workload
-for v in "${VARIANTS[@]}"; do printf '%22s' "$v"; done
+printf '%-20s' workload
+for v in "${VARIANTS[@]}"; do printf '%20s' "$v"; done
 printf '\n'
 for w in "${WORKLOADS[@]}"; do
   read -r -a args <<<"$w"
@@ -72,10 +81,10 @@ for w in "${WORKLOADS[@]}"; do
     done
   done
   base=$(echo "${times[untraced]}" | tr ' ' '\n' | grep . | median)
-  printf '%-22s' "${args[0]} ${args[1]}"
+  printf '%-20s' "${args[0]} ${args[1]}"
   for v in "${VARIANTS[@]}"; do
     m=$(echo "${times[$v]}" | tr ' ' '\n' | grep . | median)
-    printf '%22s' "$(printf '%.3fs %6.2fx' "$m" "$(echo "$m / $base" | bc -l)")"
+    printf '%20s' "$(printf '%.3fs %6.2fx' "$m" "$(echo "$m / $base" | bc -l)")"
   done
   printf '\n'
   unset times

@@ -371,7 +371,11 @@ bool TraceLoop::OnEntry(Tracee& t, uint64_t nr, const uint64_t args[6]) {
       if (ev.waited.empty()) return false;
       std::vector<std::string> parts;
       for (const pollfd& p : pfds) {
-        parts.push_back(absl::StrCat("{fd=", p.fd, ", events=", PollEventsName(p.events), "}"));
+        std::string who = absl::StrCat(p.fd);
+        for (const FdSocket& w : ev.waited) {
+          if (w.fd == p.fd) absl::StrAppend(&who, "<", w.socket.ToString(), ">");
+        }
+        parts.push_back(absl::StrCat("{fd=", who, ", events=", PollEventsName(p.events), "}"));
       }
       std::string timeout;
       if (e->call == Call::kPoll) {

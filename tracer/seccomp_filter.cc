@@ -33,7 +33,7 @@ scmp_arg_cmp IntArgEq(unsigned arg, uint32_t value) {
 
 }  // namespace
 
-absl::StatusOr<SeccompProgram> BuildSeccompProgram() {
+absl::StatusOr<SeccompProgram> BuildSeccompProgram(bool trace_read_write) {
   scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
   if (ctx == nullptr) return absl::InternalError("seccomp_init failed");
   absl::Cleanup release = [ctx] { seccomp_release(ctx); };
@@ -48,6 +48,12 @@ absl::StatusOr<SeccompProgram> BuildSeccompProgram() {
     const std::string what = absl::StrCat("rule ", std::string(e.name));
     absl::Status s;
     switch (e.call) {
+      case Call::kRead:
+      case Call::kWrite:
+      case Call::kReadv:
+      case Call::kWritev:
+        if (trace_read_write) s = Check(seccomp_rule_add_exact(ctx, trace, e.nr, 0), what);
+        break;
       case Call::kFcntl:
         for (uint32_t cmd : {F_SETFL, F_DUPFD, F_DUPFD_CLOEXEC}) {
           s.Update(Check(seccomp_rule_add_exact(ctx, trace, e.nr, 1, IntArgEq(1, cmd)), what));

@@ -20,6 +20,6 @@ struct SeccompProgram {
     return sock_fprog{static_cast<unsigned short>(instructions.size()), instructions.data()};
   }
 };
-absl::StatusOr<SeccompProgram> BuildSeccompProgram();
+absl::StatusOr<SeccompProgram> BuildSeccompProgram(bool trace_read_write = true);
 
 }  // namespace netcorr::tracer

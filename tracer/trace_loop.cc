@@ -171,7 +171,7 @@ TraceLoop::~TraceLoop() {
 
 absl::Status TraceLoop::LaunchProgram(const LaunchSpec& spec) {
   if (spec.argv.empty()) return absl::InvalidArgumentError("no program to run");
-  absl::StatusOr<SeccompProgram> program = BuildSeccompProgram();
+  absl::StatusOr<SeccompProgram> program = BuildSeccompProgram(spec.trace_read_write);
   if (!program.ok()) return program.status();
   sock_fprog prog = program->prog();
   std::vector<char*> argv;

@@ -3,6 +3,7 @@
 //   tracer_cli_bench [-o FILE] [-q] -- CMD ARGS...
 //   tracer_cli_bench [-o FILE] [-q] -p PID [-p PID...]
 // -q counts events instead of printing them (measures the tracer, not the formatting).
+// --no-rw leaves read/write/readv/writev untraced (LaunchSpec::trace_read_write).
 
 #include <signal.h>
 #include <unistd.h>
@@ -47,6 +48,7 @@ class PrintSink : public netcorr::tracer::EventSink {
 int main(int argc, char** argv) {
   FILE* out = stderr;
   bool quiet = false;
+  bool trace_rw = true;
   std::vector<pid_t> pids;
   int i = 1;
   for (; i < argc; ++i) {
@@ -55,6 +57,8 @@ int main(int argc, char** argv) {
       break;
     } else if (std::strcmp(argv[i], "-q") == 0) {
       quiet = true;
+    } else if (std::strcmp(argv[i], "--no-rw") == 0) {
+      trace_rw = false;
     } else if (std::strcmp(argv[i], "-o") == 0 && i + 1 < argc) {
       out = std::fopen(argv[++i], "w");
       if (out == nullptr) {
@@ -73,11 +77,13 @@ int main(int argc, char** argv) {
     tracer = netcorr::tracer::Tracer::Attach(pids, &sink);
   } else {
     if (i >= argc) {
-      std::fprintf(stderr, "usage: %s [-o FILE] [-q] (-p PID... | -- CMD ARGS...)\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [-o FILE] [-q] [--no-rw] (-p PID... | -- CMD ARGS...)\n",
+                   argv[0]);
       return 2;
     }
     netcorr::tracer::LaunchSpec spec;
     spec.argv.assign(argv + i, argv + argc);
+    spec.trace_read_write = trace_rw;
     tracer = netcorr::tracer::Tracer::Launch(spec, &sink);
   }
   if (!tracer.ok()) {

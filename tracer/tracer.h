@@ -23,6 +23,11 @@ struct LaunchSpec {
   std::optional<gid_t> gid;
   std::vector<gid_t> groups;  // supplementary groups, applied when uid/gid are set
   bool follow_forks = true;   // trace children (fork/vfork/clone) too, like strace -f
+  // read/write/readv/writev stop on every fd, since the filter cannot tell a socket from a
+  // file: a program reading files in small chunks pays one short stop per read (see
+  // docs/tracer.md). false: they never stop, at the price of not seeing errors such as
+  // ECONNRESET that surface in read()/write() on sockets (send/recv* are still traced).
+  bool trace_read_write = true;
 };
 
 // A flow the tracee is about to start: reported at the entry of connect, sendto, sendmsg,
