@@ -120,6 +120,7 @@ class Correlator::Impl {
   }
 
   void SetCaptureStats(const CaptureStats& stats) { capture_ = stats; }
+  void AddProcessEvent(const ProcessEvent& event);
 
   void AddSyscall(const SyscallEvent& call);
   std::vector<Finding> Advance(TimeNs watermark, bool finish);
@@ -377,6 +378,37 @@ void Correlator::Impl::AddSyscall(const SyscallEvent& call) {
     s->eof_seen = true;
   }
   Schedule(call.exit_ns + options_.grace_ns, std::move(d));
+}
+
+void Correlator::Impl::AddProcessEvent(const ProcessEvent& event) {
+  if (event.kind != ProcessEvent::Kind::kExited && event.kind != ProcessEvent::Kind::kKilled &&
+      event.kind != ProcessEvent::Kind::kDetached) {
+    return;
+  }
+  last_time_ = std::max(last_time_, event.time_ns);
+  // A detached process keeps running: its pending connect is undecided, not abandoned.
+  const bool gone = event.kind != ProcessEvent::Kind::kDetached;
+  std::vector<uint64_t> connects;
+  for (const auto& [id, p] : pending_connects_) {
+    if (p.call.pid == event.pid) connects.push_back(id);
+  }
+  std::sort(connects.begin(), connects.end());
+  for (uint64_t id : connects) {
+    const PendingConnect& p = pending_connects_[id];
+    ScheduleConnect(
+        p, gone ? ConnectOutcome::Ending::kAppGaveUp : ConnectOutcome::Ending::kStillBlocked,
+        p.timed_out_wait, 0, std::max(event.time_ns, p.call.exit_ns));
+    pending_by_socket_.erase(SocketKey(p.call.pid, p.call.fd));
+    pending_connects_.erase(id);
+  }
+  for (auto it = sockets_.begin(); it != sockets_.end();) {
+    if (static_cast<int32_t>(it->first >> 32) == event.pid) {
+      Unregister(it->second);
+      sockets_.erase(it++);
+    } else {
+      ++it;
+    }
+  }
 }
 
 std::vector<FlowRecord*> Correlator::Impl::Records(const PartialFlow& flow) {
@@ -644,6 +676,7 @@ Correlator::~Correlator() = default;
 void Correlator::AddPacket(const Packet& packet) { impl_->AddPacket(packet); }
 void Correlator::AddSyscall(const SyscallEvent& call) { impl_->AddSyscall(call); }
 void Correlator::SetCaptureStats(const CaptureStats& stats) { impl_->SetCaptureStats(stats); }
+void Correlator::AddProcessEvent(const ProcessEvent& event) { impl_->AddProcessEvent(event); }
 std::vector<Finding> Correlator::Advance(TimeNs watermark) {
   return impl_->Advance(watermark, /*finish=*/false);
 }

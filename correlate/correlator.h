@@ -54,6 +54,10 @@ class Correlator {
   void AddPacket(const Packet& packet);
   // A call at its exit; calls still blocked when tracing stopped come last with finished=false.
   void AddSyscall(const SyscallEvent& call);
+  // A process exited or was detached: its sockets are gone (their flows may be forgotten once
+  // quiet) and a non-blocking connect it left pending is decided as abandoned. Optional; without
+  // it those sockets count as open until Finish().
+  void AddProcessEvent(const ProcessEvent& event);
   // What the capture admits to losing; used to say why evidence is missing. May be called again
   // with newer numbers at any time.
   void SetCaptureStats(const CaptureStats& stats);

@@ -127,6 +127,27 @@ TEST_P(CorrelatorTest, NonBlockingConnectAbandonedAfterPollTimeout) {
   EXPECT_THAT(f[0].evidence, ElementsAre(1, 2));
 }
 
+TEST_P(CorrelatorTest, PendingConnectOfAnExitedProcessIsAbandoned) {
+  corr.AddSyscall(Connect(10, kT0, kT0 + kMs / 10, EINPROGRESS, c, s));
+  corr.AddPacket(TcpPacket(1, kT0 + kMs, c, s, kTcpSyn, 1000));
+  SyscallEvent poll = Call(11, "poll", -1, kT0 + kMs, kT0 + 1000 * kMs, 0, 0);
+  poll.waited.push_back(FdSocket{3, TcpSocket(1003, c, std::nullopt)});
+  corr.AddSyscall(poll);
+  ProcessEvent exited;
+  exited.kind = ProcessEvent::Kind::kExited;
+  exited.pid = 100;
+  exited.time_ns = kT0 + 1001 * kMs;
+  exited.status = 28;
+  corr.AddProcessEvent(exited);
+  std::vector<Finding> f = corr.Advance(kT0 + 2 * kSec);
+  ASSERT_THAT(f, SizeIs(1));
+  EXPECT_EQ(f[0].kind, FindingKind::kSynUnanswered);
+  EXPECT_EQ(f[0].call.id, 10u);
+  EXPECT_EQ(f[0].resolved_by->id, 11u);
+  EXPECT_THAT(f[0].summary, HasSubstr("abandoned by the program after 1.00 s"));
+  EXPECT_EQ(corr.pending_call_count(), 0u);
+}
+
 TEST_P(CorrelatorTest, ConnectStillBlockedAtTheEnd) {
   for (uint64_t i = 0; i < 5; ++i) {
     corr.AddPacket(TcpPacket(i + 1, kT0 + kMs + (i * i) * kSec, c, s, kTcpSyn, 1000));
