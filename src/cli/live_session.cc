@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -292,6 +293,13 @@ int RunLiveSession(const Options& options) {
   info.snaplen = options.snaplen > 0 ? options.snaplen : capture::kDefaultSnaplen;
   info.capture_file = options.pcap_path;
 
+  // A PID that does not exist is the user's typo, not a capture problem: say that alone.
+  for (int pid : options.pids) {
+    if (kill(pid, 0) != 0 && errno == ESRCH) {
+      Warn(absl::StrCat("no such process: ", pid));
+      return 1;
+    }
+  }
   const std::string netns_path = NetnsPathFor(options);
   correlate::CorrelatorOptions correlator_options;
   if (auto addresses = AddressesInNetns(netns_path); addresses.ok()) {

@@ -1,0 +1,405 @@
+// End-to-end: netcorr traces real example programs in a throwaway namespace world and its
+// --json report must name the right finding, call, errno and evidence — what a user checks.
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+#include "tests/support/json_reader.h"
+#include "tests/world/world.h"
+
+namespace netcorr::testing {
+namespace {
+
+std::string Netcorr() { return NETCORR_BINARY; }
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Starts argv in the network namespace at `netns_path` without waiting for it: a program that
+// is already running when netcorr attaches.
+pid_t SpawnIn(const std::string& netns_path, const std::vector<std::string>& argv) {
+  const pid_t pid = fork();
+  if (pid != 0) return pid;
+  const int fd = open(netns_path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || setns(fd, CLONE_NEWNET) != 0) _exit(126);
+  const int devnull = open("/dev/null", O_RDWR);
+  dup2(devnull, 0);
+  dup2(devnull, 1);
+  std::vector<char*> args;
+  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  execv(args[0], args.data());
+  _exit(127);
+}
+
+// Waits up to `timeout` for `pid` to exit; its wait status, or -1 if it is still running.
+int WaitFor(pid_t pid, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    int status = 0;
+    if (waitpid(pid, &status, WNOHANG) == pid) return status;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return -1;
+}
+
+// The one-letter state of /proc/PID/stat: 't' is stopped by a tracer, 'T' by a signal.
+char ProcessState(pid_t pid) {
+  const std::string stat = ReadFile(absl::StrCat("/proc/", pid, "/stat"));
+  const size_t paren = stat.rfind(')');
+  return paren == std::string::npos || paren + 2 >= stat.size() ? '?' : stat[paren + 2];
+}
+
+// Kills and reaps a process this test started.
+void Reap(pid_t pid) {
+  kill(pid, SIGKILL);
+  WaitFor(pid, std::chrono::seconds(5));
+}
+
+struct Traced {
+  CommandResult run;
+  JsonValue report;
+};
+
+class NetcorrE2e : public ::testing::TestWithParam<bool> {
+ protected:
+  void SetUp() override {
+    if (!HaveRoot()) GTEST_SKIP() << "needs root: namespaces, ptrace and capture";
+    auto world = World::Create();
+    ASSERT_TRUE(world.ok()) << world.status();
+    world_ = std::move(*world);
+    char dir_template[] = "/tmp/netcorr-e2e-XXXXXX";
+    ASSERT_NE(mkdtemp(dir_template), nullptr);
+    dir_ = dir_template;
+  }
+  void TearDown() override {
+    if (!dir_.empty()) {
+      std::remove(JsonPath().c_str());
+      std::remove(PcapPath().c_str());
+      rmdir(dir_.c_str());
+    }
+  }
+
+  bool v6() const { return GetParam(); }
+  std::string Server() const { return v6() ? kServerV6 : kServerV4; }
+  std::string Router() const { return v6() ? kRouterClientSideV6 : kRouterClientSideV4; }
+  std::string JsonPath() const { return dir_ + "/report.json"; }
+  std::string PcapPath() const { return dir_ + "/packets.pcapng"; }
+
+  // Runs `netcorr --json -o DIR/report.json -w DIR/packets.pcapng -- argv` in the client.
+  Traced Trace(const std::vector<std::string>& argv, absl::Duration timeout = absl::Seconds(30)) {
+    std::vector<std::string> cmd = {Netcorr(), "--json", "-o", JsonPath(), "-w", PcapPath(), "--"};
+    cmd.insert(cmd.end(), argv.begin(), argv.end());
+    Traced t;
+    auto run = world_->RunInClient(cmd, timeout);
+    EXPECT_TRUE(run.ok()) << run.status();
+    if (!run.ok()) return t;
+    t.run = *run;
+    EXPECT_FALSE(t.run.timed_out) << t.run.err;
+    auto parsed = JsonValue::Parse(ReadFile(JsonPath()));
+    EXPECT_TRUE(parsed.ok()) << parsed.status() << "\nstderr:\n" << t.run.err;
+    if (parsed.ok()) t.report = *parsed;
+    return t;
+  }
+
+  // The finding about the first call named `call`; fails the test if there is none.
+  const JsonValue* FindingFor(const Traced& t, const std::string& call) {
+    for (const JsonValue& f : t.report["findings"].array()) {
+      if (f["call"]["name"].string() == call) return &f;
+    }
+    ADD_FAILURE() << "no finding for " << call << "() in:\n" << t.run.err;
+    return nullptr;
+  }
+
+  const JsonValue* Packet(const Traced& t, int64_t id) {
+    for (const JsonValue& p : t.report["packets"].array()) {
+      if (p["id"].integer() == id) return &p;
+    }
+    return nullptr;
+  }
+
+  std::unique_ptr<World> world_;
+  std::string dir_;
+};
+
+TEST_P(NetcorrE2e, RefusedConnectIsExplainedByTheServersRst) {
+  Traced t = Trace({ExamplePath("tcp_client"), "--host", Server(), "--port", "7001"});
+  EXPECT_EQ(t.run.exit_code, 1) << "netcorr exits with the program's status\n" << t.run.err;
+  EXPECT_TRUE(absl::StrContains(t.run.out, "result: connect ECONNREFUSED")) << t.run.out;
+  const JsonValue* f = FindingFor(t, "connect");
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ((*f)["kind"].string(), "refused_by_rst");
+  EXPECT_EQ((*f)["call"]["errno"].string(), "ECONNREFUSED");
+  EXPECT_EQ((*f)["flow"]["remote"]["ip"].string(), Server());
+  EXPECT_EQ((*f)["flow"]["remote"]["port"].integer(), 7001);
+
+  // The evidence is our SYN and the server's RST, both stamped while connect() ran: one
+  // clock for calls and packets.
+  bool saw_syn = false, saw_rst = false;
+  const int64_t entry = (*f)["call"]["entry_ns"].integer();
+  const int64_t exit = (*f)["call"]["exit_ns"].integer();
+  for (const JsonValue& id : (*f)["evidence"].array()) {
+    const JsonValue* p = Packet(t, id.integer());
+    ASSERT_NE(p, nullptr) << "evidence id " << id.integer() << " is not in packets[]";
+    const std::string flags = (*p)["tcp"]["flags"].string();
+    if (flags == "SYN") saw_syn = true;
+    if (absl::StrContains(flags, "RST")) {
+      saw_rst = true;
+      EXPECT_EQ((*p)["src"]["ip"].string(), Server());
+    }
+    EXPECT_GE((*p)["ts_ns"].integer(), entry);
+    EXPECT_LE((*p)["ts_ns"].integer(), exit);
+  }
+  EXPECT_TRUE(saw_syn);
+  EXPECT_TRUE(saw_rst);
+  for (const JsonValue& other : t.report["findings"].array()) {
+    EXPECT_NE(other["kind"].string(), "unexplained") << other["summary"].string();
+  }
+}
+
+TEST_P(NetcorrE2e, DroppedSynsAreListedWhenTheAppGivesUp) {
+  ASSERT_TRUE(world_->Fault({"syn-drop-server", "7002"}).ok());
+  Traced t = Trace({ExamplePath("tcp_client"), "--host", Server(), "--port", "7002",
+                    "--nonblocking", "--connect-timeout", "1500"});
+  EXPECT_TRUE(absl::StrContains(t.run.out, "result: connect timeout")) << t.run.out;
+  const JsonValue* f = FindingFor(t, "connect");
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ((*f)["kind"].string(), "syn_unanswered") << (*f)["summary"].string();
+  // The kernel retransmits the SYN after 1 s: two SYNs in 1.5 s.
+  EXPECT_GE((*f)["handshake"]["syn_count"].integer(), 2);
+  EXPECT_FALSE((*f)["handshake"]["syn_ack_seen"].boolean());
+}
+
+TEST_P(NetcorrE2e, RouterRejectNamesTheRouterAsTheIcmpSender) {
+  ASSERT_TRUE(world_->Fault({"reject-router", "host-unreach", "7003"}).ok());
+  Traced t = Trace({ExamplePath("tcp_client"), "--host", Server(), "--port", "7003"});
+  EXPECT_TRUE(absl::StrContains(t.run.out, "result: connect EHOSTUNREACH")) << t.run.out;
+  const JsonValue* f = FindingFor(t, "connect");
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ((*f)["kind"].string(), "icmp_unreachable") << (*f)["summary"].string();
+  EXPECT_EQ((*f)["icmp"]["sender"].string(), Router());
+  EXPECT_EQ((*f)["icmp"]["sender_role"].string(), "hop");
+  EXPECT_TRUE(absl::StrContains((*f)["summary"].string(), Router())) << (*f)["summary"].string();
+}
+
+TEST_P(NetcorrE2e, ServerResetMidConnectionIsResetByPeer) {
+  ASSERT_TRUE(world_->Fault({"reset-server", "7004"}).ok());
+  Traced t = Trace(
+      {ExamplePath("tcp_client"), "--host", Server(), "--port", "7004", "--read-timeout", "2000"});
+  EXPECT_TRUE(absl::StrContains(t.run.out, "ECONNRESET")) << t.run.out;
+  bool found = false;
+  for (const JsonValue& f : t.report["findings"].array()) {
+    if (f["kind"].string() != "reset_by_peer") continue;
+    found = true;
+    EXPECT_EQ(f["call"]["errno"].string(), "ECONNRESET");
+    EXPECT_TRUE(f["stream"]["rst_from_peer"].boolean());
+    EXPECT_GT(f["stream"]["bytes_sent"].integer(), 0);
+  }
+  EXPECT_TRUE(found) << t.run.err;
+}
+
+TEST_P(NetcorrE2e, DnsQueryWithoutAnswerIsNoResponse) {
+  ASSERT_TRUE(world_->Fault({"dns-drop"}).ok());
+  Traced t = Trace({ExamplePath("dns_query"), "--server", Server(), "--port", "53", "--name",
+                    "example.test", "--timeout", "500", "--tries", "2"});
+  EXPECT_TRUE(absl::StrContains(t.run.out, "result: recv EAGAIN")) << t.run.out;
+  bool found = false;
+  for (const JsonValue& f : t.report["findings"].array()) {
+    if (f["kind"].string() == "no_response") found = true;
+  }
+  EXPECT_TRUE(found) << t.run.err;
+}
+
+TEST_P(NetcorrE2e, DnsServfailIsADnsError) {
+  ASSERT_TRUE(world_->Fault({"dns-servfail"}).ok());
+  Traced t = Trace({ExamplePath("dns_query"), "--server", Server(), "--port", "53", "--name",
+                    "broken.test", "--timeout", "1000"});
+  EXPECT_TRUE(absl::StrContains(t.run.out, "result: dns SERVFAIL")) << t.run.out;
+  bool found = false;
+  for (const JsonValue& f : t.report["findings"].array()) {
+    if (f["kind"].string() != "dns_error") continue;
+    found = true;
+    EXPECT_EQ(f["dns"]["rcode_name"].string(), "SERVFAIL");
+    EXPECT_EQ(f["dns"]["name"].string(), "broken.test");
+  }
+  EXPECT_TRUE(found) << t.run.err;
+}
+
+TEST_P(NetcorrE2e, NoRouteMeansNoPacketWasSent) {
+  ASSERT_TRUE(world_->Fault({"no-route"}).ok());
+  Traced t = Trace({ExamplePath("tcp_client"), "--host", Server(), "--port", "7001"});
+  EXPECT_TRUE(absl::StrContains(t.run.out, "ENETUNREACH")) << t.run.out;
+  const JsonValue* f = FindingFor(t, "connect");
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ((*f)["kind"].string(), "no_packet_sent") << (*f)["summary"].string();
+  EXPECT_EQ((*f)["evidence"].size(), 0u);
+}
+
+INSTANTIATE_TEST_SUITE_P(IPv4AndIPv6, NetcorrE2e, ::testing::Values(false, true),
+                         [](const auto& info) { return info.param ? "v6" : "v4"; });
+
+// The pcapng file netcorr writes opens in tshark, and the evidence packets carry comments
+// naming the call they explain.
+TEST(NetcorrFiles, TsharkReadsTheCapturedEvidenceWithComments) {
+  if (!HaveRoot()) GTEST_SKIP() << "needs root";
+  if (access("/usr/bin/tshark", X_OK) != 0) GTEST_SKIP() << "tshark not installed";
+  auto world = World::Create();
+  ASSERT_TRUE(world.ok()) << world.status();
+  char dir_template[] = "/tmp/netcorr-e2e-XXXXXX";
+  ASSERT_NE(mkdtemp(dir_template), nullptr);
+  const std::string pcap = std::string(dir_template) + "/out.pcapng";
+  auto run =
+      (*world)->RunInClient({Netcorr(), "-o", "/dev/null", "-w", pcap, "--",
+                             ExamplePath("tcp_client"), "--host", kServerV4, "--port", "7001"},
+                            absl::Seconds(30));
+  ASSERT_TRUE(run.ok()) << run.status();
+  struct stat st {};
+  ASSERT_EQ(stat(pcap.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u) << "packet files are private";
+  auto comments = RunCommand(
+      {"/usr/bin/tshark", "-r", pcap, "-Y", "frame.comment", "-T", "fields", "-e", "frame.comment"},
+      absl::Seconds(30));
+  ASSERT_TRUE(comments.ok()) << comments.status();
+  EXPECT_EQ(comments->exit_code, 0) << comments->err;
+  EXPECT_TRUE(absl::StrContains(comments->out, "refused_by_rst")) << comments->out;
+  EXPECT_TRUE(absl::StrContains(comments->out, "connect")) << comments->out;
+  std::remove(pcap.c_str());
+  rmdir(dir_template);
+}
+
+// Without capture netcorr prints each call like strace -yy, and keeps the program's exit status.
+TEST(NetcorrCli, NoCapturePrintsCallsLikeStraceAndKeepsTheExitStatus) {
+  if (!HaveRoot()) GTEST_SKIP() << "needs root";
+  auto world = World::Create();
+  ASSERT_TRUE(world.ok()) << world.status();
+  auto run = (*world)->RunInClient({Netcorr(), "--no-capture", "--", ExamplePath("tcp_client"),
+                                    "--host", kServerV4, "--port", "7001"},
+                                   absl::Seconds(30));
+  ASSERT_TRUE(run.ok()) << run.status();
+  EXPECT_EQ(run->exit_code, 1);
+  EXPECT_TRUE(absl::StrContains(run->err, "connect(")) << run->err;
+  EXPECT_TRUE(absl::StrContains(run->err, "ECONNREFUSED")) << run->err;
+  EXPECT_TRUE(absl::StrContains(run->err, absl::StrCat("->", kServerV4, ":7001"))) << run->err;
+}
+
+TEST(NetcorrCli, ExitStatusIsTheProgramsAndSignalsAre128PlusN) {
+  if (!HaveRoot()) GTEST_SKIP() << "needs root";
+  auto three =
+      RunCommand({Netcorr(), "--no-capture", "--", "/bin/sh", "-c", "exit 3"}, absl::Seconds(30));
+  ASSERT_TRUE(three.ok()) << three.status();
+  EXPECT_EQ(three->exit_code, 3) << three->err;
+  auto killed = RunCommand({Netcorr(), "--no-capture", "--", "/bin/sh", "-c", "kill -TERM $$"},
+                           absl::Seconds(30));
+  ASSERT_TRUE(killed.ok()) << killed.status();
+  EXPECT_EQ(killed->exit_code, 128 + 15) << killed->err;
+}
+
+TEST(NetcorrCli, ProgramNotFoundIsOneLineAndNonZero) {
+  if (!HaveRoot()) GTEST_SKIP() << "needs root";
+  auto run = RunCommand({Netcorr(), "--", "/nonexistent/program"}, absl::Seconds(30));
+  ASSERT_TRUE(run.ok()) << run.status();
+  EXPECT_NE(run->exit_code, 0);
+  EXPECT_TRUE(absl::StrContains(run->err, "/nonexistent/program")) << run->err;
+  EXPECT_EQ(std::count(run->err.begin(), run->err.end(), '\n'), 1) << run->err;
+}
+
+TEST(NetcorrCli, NonexistentPidIsOneLineAndNonZero) {
+  if (!HaveRoot()) GTEST_SKIP() << "needs root";
+  auto run = RunCommand({Netcorr(), "-p", "999999999"}, absl::Seconds(30));
+  ASSERT_TRUE(run.ok()) << run.status();
+  EXPECT_NE(run->exit_code, 0);
+  EXPECT_EQ(std::count(run->err.begin(), run->err.end(), '\n'), 1) << run->err;
+}
+
+// Attach mode: netcorr attaches to a client that is already running (in another network
+// namespace, as a container's process would be), the client then fails, and the report
+// explains it; netcorr ends when the client does.
+TEST(NetcorrAttach, ExplainsAFailureOfAnAttachedProgram) {
+  if (!HaveRoot()) GTEST_SKIP() << "needs root";
+  auto world = World::Create();
+  ASSERT_TRUE(world.ok()) << world.status();
+  const pid_t client = SpawnIn((*world)->NamespacePath(Node::kClient),
+                               {"/bin/sh", "-c",
+                                absl::StrCat("sleep 1.5; exec ", ExamplePath("tcp_client"),
+                                             " --host ", kServerV4, " --port 7001")});
+  ASSERT_GT(client, 0);
+  char dir_template[] = "/tmp/netcorr-e2e-XXXXXX";
+  ASSERT_NE(mkdtemp(dir_template), nullptr);
+  const std::string json = std::string(dir_template) + "/report.json";
+  auto run =
+      RunCommand({Netcorr(), "--json", "-o", json, "-p", absl::StrCat(client)}, absl::Seconds(30));
+  ASSERT_TRUE(run.ok()) << run.status();
+  EXPECT_EQ(run->exit_code, 0) << run->err;
+  auto report = JsonValue::Parse(ReadFile(json));
+  ASSERT_TRUE(report.ok()) << report.status() << run->err;
+  bool refused = false;
+  for (const JsonValue& f : (*report)["findings"].array()) {
+    if (f["kind"].string() == "refused_by_rst" && f["call"]["name"].string() == "connect") {
+      refused = true;
+      EXPECT_EQ(f["call"]["pid"].integer(), client);
+      EXPECT_EQ(f["evidence"].size(), 2u);
+    }
+  }
+  EXPECT_TRUE(refused) << run->err;
+  EXPECT_NE(WaitFor(client, std::chrono::seconds(5)), -1);
+  std::remove(json.c_str());
+  rmdir(dir_template);
+}
+
+// Ctrl-C detaches: the process keeps running, not stopped. So does SIGKILL of netcorr.
+class NetcorrDetach : public ::testing::TestWithParam<int> {};
+
+TEST_P(NetcorrDetach, TheAttachedProgramKeepsRunning) {
+  if (!HaveRoot()) GTEST_SKIP() << "needs root";
+  const pid_t target =
+      SpawnIn("/proc/self/ns/net", {"/bin/sh", "-c", "for i in $(seq 300); do sleep 0.1; done"});
+  ASSERT_GT(target, 0);
+  const pid_t netcorr = fork();
+  if (netcorr == 0) {
+    const int devnull = open("/dev/null", O_RDWR);
+    dup2(devnull, 1);
+    dup2(devnull, 2);
+    const std::string pid = absl::StrCat(target);
+    execl(NETCORR_BINARY, NETCORR_BINARY, "-o", "/dev/null", "-p", pid.c_str(), nullptr);
+    _exit(127);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(800));
+  ASSERT_EQ(WaitFor(netcorr, std::chrono::milliseconds(1)), -1) << "netcorr ended early";
+  kill(netcorr, GetParam());
+  const int status = WaitFor(netcorr, std::chrono::seconds(10));
+  ASSERT_NE(status, -1) << "netcorr did not stop";
+  if (GetParam() == SIGINT) {
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "status " << status;
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(kill(target, 0), 0) << "the attached program must survive";
+  const char state = ProcessState(target);
+  EXPECT_NE(state, 't') << "left stopped by a tracer";
+  EXPECT_NE(state, 'T') << "left stopped";
+  EXPECT_NE(state, 'Z') << "it died";
+  Reap(target);
+}
+
+INSTANTIATE_TEST_SUITE_P(Signals, NetcorrDetach, ::testing::Values(SIGINT, SIGTERM, SIGKILL),
+                         [](const auto& info) { return std::string(sigabbrev_np(info.param)); });
+
+}  // namespace
+}  // namespace netcorr::testing
