@@ -11,6 +11,7 @@
 #include "src/model/errno_name.h"
 #include "src/report/call_format.h"
 #include "src/report/json_writer.h"
+#include "src/report/output.h"
 #include "src/report/packet_format.h"
 #include "src/report/report.h"
 #include "src/report/timeline.h"
@@ -533,9 +534,7 @@ TimeNs FirstCallTime(absl::Span<const SyscallEvent> calls) {
   return FirstEventTime(in);
 }
 
-}  // namespace
-
-std::string RenderJson(const ReportInput& in) {
+absl::Status RenderJsonTo(const ReportInput& in, Output& output) {
   JsonWriter w(kIndent, kPrettyDepth);
   w.BeginObject();
   WriteHead(w, in.session, in.capture, FirstEventTime(in));
@@ -555,7 +554,10 @@ std::string RenderJson(const ReportInput& in) {
 
   w.Key("calls");
   w.BeginArray();
-  for (const SyscallEvent& c : in.calls) WriteCall(w, c);
+  for (const SyscallEvent& c : in.calls) {
+    WriteCall(w, c);
+    output.Drain(w.mutable_buffer());
+  }
   w.EndArray();
 
   w.Key("packets");
@@ -563,6 +565,7 @@ std::string RenderJson(const ReportInput& in) {
   for (const Packet& p : in.packets) {
     auto it = evidence_for.find(p.id);
     WritePacket(w, p, it == evidence_for.end() ? nullptr : &it->second);
+    output.Drain(w.mutable_buffer());
   }
   w.EndArray();
 
@@ -571,9 +574,23 @@ std::string RenderJson(const ReportInput& in) {
   for (const ProcessEvent& e : in.processes) WriteProcess(w, e);
   w.EndArray();
   w.EndObject();
-  std::string out = w.Take();
-  out.push_back('\n');
-  return out;
+  w.mutable_buffer()->push_back('\n');
+  return output.Finish(w.mutable_buffer());
+}
+
+}  // namespace
+
+std::string RenderJson(const ReportInput& in) {
+  std::string text;
+  Output output(&text);
+  // Appending to a string cannot fail.
+  RenderJsonTo(in, output).IgnoreError();
+  return text;
+}
+
+absl::Status WriteJson(const ReportInput& in, std::FILE* out) {
+  Output output(out);
+  return RenderJsonTo(in, output);
 }
 
 std::string RenderEventsJson(const SessionInfo& session, const CaptureStats& capture,

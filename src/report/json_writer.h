@@ -78,6 +78,9 @@ class JsonWriter {
   }
 
   const std::string& str() const { return out_; }
+  // The text written so far, for a caller that streams it out (and may empty it) between
+  // values; the writer only ever appends to it.
+  std::string* mutable_buffer() { return &out_; }
   std::string Take() { return std::move(out_); }
 
  private:

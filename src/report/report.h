@@ -5,9 +5,11 @@
 // evidence packets in the pcapng file. They only format model values: no I/O, no clocks.
 
 #include <cstdint>
+#include <cstdio>
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/types/span.h"
 #include "src/model/finding.h"
 #include "src/model/packet.h"
@@ -66,9 +68,16 @@ std::string RenderLiveLine(const Finding& finding);
 // escapes when options.color is set. Ends with a newline.
 std::string RenderText(const ReportInput& input, const TextOptions& options);
 
+// RenderText streamed to `out` in chunks (for -o FILE and stdout): memory stays bounded by the
+// input, not by the size of the report. The error names the failed write.
+absl::Status WriteText(const ReportInput& input, const TextOptions& options, std::FILE* out);
+
 // The whole session as one JSON document (docs/json.md, "version": kJsonSchemaVersion), ending
 // with a newline. All times are integer nanoseconds on CLOCK_REALTIME.
 std::string RenderJson(const ReportInput& input);
+
+// RenderJson streamed to `out` in chunks, as WriteText.
+absl::Status WriteJson(const ReportInput& input, std::FILE* out);
 
 // The same document without correlation: "version", "netcorr", "session", "capture", "calls",
 // "processes" (no "findings", no "packets"): for `--no-capture --json` and for sessions whose

@@ -5,11 +5,13 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "src/model/errno_name.h"
 #include "src/report/call_format.h"
+#include "src/report/output.h"
 #include "src/report/packet_format.h"
 #include "src/report/report.h"
 #include "src/report/terminal_text.h"
@@ -30,7 +32,7 @@ constexpr const char* kReset = "\x1b[0m";
 // so colour never counts towards (or breaks) the layout.
 class Page {
  public:
-  Page(size_t width, bool color) : width_(width), color_(color) {}
+  Page(size_t width, bool color, Output& output) : width_(width), color_(color), output_(output) {}
 
   // A paragraph: escaped, wrapped with a hanging indent, optionally coloured.
   void Paragraph(const std::string& text, size_t indent = 4, const char* style = nullptr) {
@@ -51,11 +53,14 @@ class Page {
     return absl::StrCat(style, text, kReset);
   }
   size_t width() const { return width_; }
-  std::string Take() { return std::move(out_); }
+  // Hands the lines written so far to the output (in chunks when it is a file).
+  void Drain() { output_.Drain(&out_); }
+  absl::Status Finish() { return output_.Finish(&out_); }
 
  private:
   size_t width_;
   bool color_;
+  Output& output_;
   std::string out_;
 };
 
@@ -309,31 +314,33 @@ std::string RStrip(std::string s) {
 void RenderTimeline(const ReportInput& in, const TextOptions& options, TimeNs zero, Page& page) {
   const std::vector<TimelineRow> rows = BuildTimeline(in, options.all);
   page.Paragraph(
-      absl::StrCat("TIMELINE: seconds since ", FormatTimeOfDay(zero),
-                   " UTC; !! failed or still blocked, >> slow, [n] finding n, "
-                   "<-[n] evidence for finding n",
-                   options.all ? "" : "; only events around findings (--all: every event)"),
+      absl::StrCat(
+          "TIMELINE: seconds since ", FormatTimeOfDay(zero),
+          " UTC; !! failed or still blocked, >> succeeded but has a finding, [n] finding n, "
+          "<-[n] evidence for finding n",
+          options.all ? "" : "; only events around findings (--all: every event)"),
       4, kBold);
   if (rows.empty()) {
     page.Line("    (no calls and no packets recorded)");
     return;
   }
-  size_t time_w = 9;
+  // The time column fits the relative time farthest from the zero.
+  TimeNs farthest = 0;
   for (const TimelineRow& row : rows) {
-    if (row.kind != TimelineRow::Kind::kOmitted) {
-      time_w = std::max(time_w, Relative(row.time_ns, zero).size());
-    }
+    if (row.kind == TimelineRow::Kind::kOmitted) continue;
+    farthest = std::max(farthest, row.time_ns >= zero ? row.time_ns - zero : zero - row.time_ns);
   }
+  const size_t time_w = std::max<size_t>(9, Relative(zero + farthest, zero).size());
   // time, space, 2-char mark, space, left, " | ", right. The syscall column takes what its
   // longest row needs, between 30% and 50% of the room; packet lines, longer as a rule, get
-  // the rest.
-  std::vector<Cell> cells;
-  cells.reserve(rows.size());
+  // the rest. Cells are rendered again row by row below rather than kept: a --all timeline
+  // can have millions of rows.
   size_t longest_left = 0;
   for (const TimelineRow& row : rows) {
-    cells.push_back(row.kind == TimelineRow::Kind::kOmitted ? Cell{} : RowCell(row));
-    cells.back().text = Glue(EscapeForTerminal(cells.back().text));
-    if (cells.back().left) longest_left = std::max(longest_left, cells.back().text.size());
+    if (row.kind == TimelineRow::Kind::kOmitted || row.kind == TimelineRow::Kind::kPacket) {
+      continue;
+    }
+    longest_left = std::max(longest_left, EscapeForTerminal(RowCell(row).text).size());
   }
   const size_t avail = page.width() - time_w - 7;
   const size_t left_w = std::clamp(longest_left, avail * 30 / 100, avail * 50 / 100);
@@ -349,8 +356,9 @@ void RenderTimeline(const ReportInput& in, const TextOptions& options, TimeNs ze
       page.Line(absl::StrCat(blank_prefix, OmittedText(row)), kDim);
       continue;
     }
-    const Cell& cell = cells[r];
-    std::vector<std::string> lines = WrapText(cell.text, cell.left ? left_w : right_w, 2);
+    const Cell cell = RowCell(row);
+    std::vector<std::string> lines =
+        WrapText(Glue(EscapeForTerminal(cell.text)), cell.left ? left_w : right_w, 2);
     for (std::string& line : lines) line = Unglue(std::move(line));
     for (size_t i = 0; i < lines.size(); ++i) {
       const std::string time = i == 0 ? Relative(row.time_ns, zero) : "";
@@ -364,6 +372,7 @@ void RenderTimeline(const ReportInput& in, const TextOptions& options, TimeNs ze
       }
       page.Line(line);
     }
+    page.Drain();
   }
 }
 
@@ -399,8 +408,10 @@ void RenderProcesses(const ReportInput& in, TimeNs zero, Page& page) {
 
 }  // namespace
 
-std::string RenderText(const ReportInput& input, const TextOptions& options) {
-  Page page(static_cast<size_t>(std::max(options.width, kMinWidth)), options.color);
+namespace {
+
+absl::Status RenderTextTo(const ReportInput& input, const TextOptions& options, Output& output) {
+  Page page(static_cast<size_t>(std::max(options.width, kMinWidth)), options.color, output);
   TimeNs zero = FirstEventTime(input);
   if (input.calls.empty() && input.packets.empty()) zero = input.session.start_ns;
   RenderHeader(input, zero, page);
@@ -410,7 +421,22 @@ std::string RenderText(const ReportInput& input, const TextOptions& options) {
   RenderTimeline(input, options, zero, page);
   page.Blank();
   RenderProcesses(input, zero, page);
-  return page.Take();
+  return page.Finish();
+}
+
+}  // namespace
+
+std::string RenderText(const ReportInput& input, const TextOptions& options) {
+  std::string text;
+  Output output(&text);
+  // Appending to a string cannot fail.
+  RenderTextTo(input, options, output).IgnoreError();
+  return text;
+}
+
+absl::Status WriteText(const ReportInput& input, const TextOptions& options, std::FILE* out) {
+  Output output(out);
+  return RenderTextTo(input, options, output);
 }
 
 }  // namespace netcorr::report
