@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -137,22 +138,32 @@ int RunAnalyzeSession(const Options& options) {
   stats.undecodable = packets.undecodable();
   correlator.SetCaptureStats(stats);
 
-  // Feed both in time order, as a live session would see them.
-  std::vector<const SyscallEvent*> by_exit;
-  for (const SyscallEvent& c : calls) by_exit.push_back(&c);
-  std::stable_sort(by_exit.begin(), by_exit.end(),
-                   [](const SyscallEvent* a, const SyscallEvent* b) {
-                     return a->finished != b->finished ? a->finished : a->exit_ns < b->exit_ns;
-                   });
+  // Feed everything in time order, as a live session would see it: calls at their exit,
+  // process exits when they happen, packets up to each of those times first.
+  struct Item {
+    TimeNs time;
+    const SyscallEvent* call;
+    const ProcessEvent* process;
+  };
+  std::vector<Item> items;
+  for (const SyscallEvent& c : calls) {
+    // Unfinished calls come last, as when a live session stops.
+    items.push_back({c.finished ? c.exit_ns : std::numeric_limits<TimeNs>::max(), &c, nullptr});
+  }
+  for (const ProcessEvent& p : log->processes) items.push_back({p.time_ns, nullptr, &p});
+  std::stable_sort(items.begin(), items.end(),
+                   [](const Item& a, const Item& b) { return a.time < b.time; });
   std::vector<Finding> findings;
   auto packet_it = packets.packets().begin();
-  for (const SyscallEvent* c : by_exit) {
-    for (; packet_it != packets.packets().end() && packet_it->ts_ns <= c->exit_ns; ++packet_it) {
+  const auto packets_end = packets.packets().end();
+  for (const Item& item : items) {
+    for (; packet_it != packets_end && packet_it->ts_ns <= item.time; ++packet_it) {
       correlator.AddPacket(*packet_it);
     }
-    correlator.AddSyscall(*c);
+    if (item.call != nullptr) correlator.AddSyscall(*item.call);
+    if (item.process != nullptr) correlator.AddProcessEvent(*item.process);
   }
-  for (; packet_it != packets.packets().end(); ++packet_it) correlator.AddPacket(*packet_it);
+  for (; packet_it != packets_end; ++packet_it) correlator.AddPacket(*packet_it);
   for (Finding& f : correlator.Finish()) findings.push_back(std::move(f));
   correlate::SortByImportance(findings);
 

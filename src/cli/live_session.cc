@@ -4,8 +4,8 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -91,6 +91,7 @@ class SessionState : public tracer::EventSink {
     {
       std::lock_guard<std::mutex> lock(mu_);
       processes_.push_back(event);
+      if (options_.capture) correlator_.AddProcessEvent(event);
       if (!options_.capture && !options_.json) {
         live_out_->Write(tracer::FormatProcessLine(event) + "\n");
       }
