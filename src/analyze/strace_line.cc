@@ -143,8 +143,9 @@ std::string_view StripDuration(std::string_view s, StraceLine& out) {
   std::string_view inner = s.substr(open + 1, s.size() - open - 2);
   size_t i = 0;
   int64_t secs = 0;
-  const size_t n = ReadDigits(inner, i, secs, 12);
-  if (n == 0 || n > 12 || i >= inner.size() || inner[i] != '.') return s;
+  // At most 9 digits of seconds (31 years): the product below stays far from overflow.
+  const size_t n = ReadDigits(inner, i, secs, 9);
+  if (n == 0 || n > 9 || i >= inner.size() || inner[i] != '.') return s;
   ++i;
   int digits = 0;
   const TimeNs frac = ReadFraction(inner, i, digits);
@@ -182,7 +183,7 @@ void ReadResult(std::string_view s, size_t i, StraceLine& out) {
     }
     if (r.ec != std::errc() || r.ptr == begin) return;
     // Addresses above INT64_MAX (mmap results) wrap; only small values matter here.
-    out.result = negative ? -static_cast<int64_t>(v) : static_cast<int64_t>(v);
+    out.result = static_cast<int64_t>(negative ? 0 - v : v);  // modular, never UB
     i = static_cast<size_t>(r.ptr - s.data());
     if (i < s.size() && s[i] == '<') {
       const size_t past = SkipDecoration(s, i);

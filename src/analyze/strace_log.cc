@@ -201,16 +201,25 @@ uint64_t FdKey(int32_t tgid, int fd) {
 int32_t KeyTgid(uint64_t key) { return static_cast<int32_t>(key >> 32); }
 int KeyFd(uint64_t key) { return static_cast<int>(static_cast<uint32_t>(key)); }
 
+// Times from a damaged or hostile log can be anything: sums saturate instead of overflowing.
+TimeNs AddTime(TimeNs a, TimeNs b) {
+  TimeNs sum = 0;
+  if (__builtin_add_overflow(a, b, &sum)) {
+    return b > 0 ? std::numeric_limits<TimeNs>::max() : std::numeric_limits<TimeNs>::min();
+  }
+  return sum;
+}
+
 // Time of day wraps at midnight; a -tt log that crosses it keeps growing instead, so that times
 // stay ordered. Kept per source: each -ff file crosses midnight on its own.
 class TimeNormalizer {
  public:
   void Apply(StraceLine& line) {
     if (line.time_form != StraceTimeForm::kTimeOfDay) return;
-    if (has_last_ && line.time_ns + kNsPerDay / 2 < last_) offset_ += kNsPerDay;
+    if (has_last_ && line.time_ns + kNsPerDay / 2 < last_) offset_ = AddTime(offset_, kNsPerDay);
     last_ = line.time_ns;
     has_last_ = true;
-    line.time_ns += offset_;
+    line.time_ns = AddTime(line.time_ns, offset_);
   }
 
  private:
@@ -349,13 +358,16 @@ void Assembler::LearnAnonymousTid(int32_t tid) {
     fds_.erase(key);
     fds_[FdKey(tid, KeyFd(key))] = std::move(state);
   }
+  // Move out before inserting: an insert may rehash and invalidate the iterator.
   if (auto it = unfinished_.find(kAnonymousTid); it != unfinished_.end()) {
-    unfinished_[tid] = std::move(it->second);
-    unfinished_.erase(kAnonymousTid);
+    Unfinished u = std::move(it->second);
+    unfinished_.erase(it);
+    unfinished_[tid] = std::move(u);
   }
   if (auto it = interrupted_.find(kAnonymousTid); it != interrupted_.end()) {
-    interrupted_[tid] = std::move(it->second);
-    interrupted_.erase(kAnonymousTid);
+    Interrupted in = std::move(it->second);
+    interrupted_.erase(it);
+    interrupted_[tid] = std::move(in);
   }
 }
 
@@ -636,7 +648,8 @@ void Assembler::Complete(int32_t tid, std::string_view name, std::string_view ar
   ev.tid = tid;
   ev.name = std::string(name);
   ev.entry_ns = entry_ns;
-  ev.exit_ns = exit_ns;
+  // A resumed line stamped before its entry (clock step, edited log): never a negative duration.
+  ev.exit_ns = std::max(exit_ns, entry_ns);
   ev.finished = o.finished;
   if (o.finished) {
     ev.error = o.error;
@@ -1057,7 +1070,7 @@ void Assembler::Consume(const StraceLine& l, int32_t source_tid, std::string_vie
   o.finished = l.has_result && !l.result_unknown;
   o.result = l.result;
   o.error = l.error;
-  if (o.finished && o.error == 0 && l.result < 0 && !l.error_name.empty()) {
+  if (o.finished && o.error == 0 && l.result < 0 && l.result >= -4095 && !l.error_name.empty()) {
     o.error = static_cast<int>(-l.result);  // an errno name this C library does not know
   }
   o.decoration = l.result_decoration;
@@ -1068,7 +1081,7 @@ void Assembler::Consume(const StraceLine& l, int32_t source_tid, std::string_vie
 
   switch (l.kind) {
     case StraceLineKind::kCall: {
-      const TimeNs exit_ns = l.has_duration ? t + l.duration_ns : t;
+      const TimeNs exit_ns = l.has_duration ? AddTime(t, l.duration_ns) : t;
       NoteTime(exit_ns);
       if (ContinueInterrupted(tid, l.name, l.args, exit_ns, o)) return;
       if (IsRestartErrno(o.error)) {
@@ -1108,7 +1121,7 @@ void Assembler::Consume(const StraceLine& l, int32_t source_tid, std::string_vie
         // The entry is not in the log (it began before tracing did): -T still gives it.
         entry = t - l.duration_ns;
       }
-      TimeNs exit_ns = l.has_duration ? entry + l.duration_ns : t;
+      TimeNs exit_ns = l.has_duration ? AddTime(entry, l.duration_ns) : t;
       if (!l.has_duration && t == 0) exit_ns = entry;
       NoteTime(exit_ns);
       if (!l.has_result) o.finished = false;

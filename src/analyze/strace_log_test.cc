@@ -411,6 +411,33 @@ TEST(StraceLogTest, StreamAndFileErrors) {
   EXPECT_FALSE(ParseStraceFiles({}, {}).ok());
 }
 
+TEST(StraceLogTest, HostileNumbersNeitherOverflowNorGoBackwards) {
+  const StraceParseResult r = Parse(
+      "1 9200000000.999999 connect(3<TCP:[1]>, {sa_family=AF_INET, sin_port=htons(80), "
+      "sin_addr=inet_addr(\"10.0.0.2\")}, 16) = -1 ECONNREFUSED (x) <999999999.999999>\n"
+      "1 5.0 <... connect resumed>) = -9223372036854775808 EFOO (x)\n"
+      "1 9.0 connect(3<TCP:[1]>, {sa_family=AF_INET, sin_port=htons(80), "
+      "sin_addr=inet_addr(\"10.0.0.2\")}, 16 <unfinished ...>\n"
+      "1 2.0 <... connect resumed>) = 0\n");
+  ASSERT_EQ(Named(r, "connect").size(), 3u);
+  for (const SyscallEvent& c : r.calls) EXPECT_GE(c.exit_ns, c.entry_ns);
+}
+
+TEST(StraceLogTest, PidLearntWhileACallIsUnfinished) {
+  // The anonymous pid's pending call moves to the learnt pid (found by the fuzzer: the move
+  // must not hold a map iterator across an insert).
+  const StraceParseResult r = Parse(
+      "1.0 connect(3<TCP:[1]>, {sa_family=AF_INET, sin_port=htons(80), "
+      "sin_addr=inet_addr(\"10.0.0.2\")}, 16 <unfinished ...>\n"
+      "1.5 set_tid_address(0x7f) = 4242\n"
+      "2.0 <... connect resumed>) = 0 <1.000000>\n");
+  const auto c = Named(r, "connect");
+  ASSERT_EQ(c.size(), 1u);
+  EXPECT_EQ(c[0]->pid, 4242);
+  EXPECT_TRUE(c[0]->finished);
+  EXPECT_EQ(c[0]->entry_ns, 1'000'000'000);
+}
+
 // ---- Real logs written by strace 6.1 on this project's machines (testdata/). ----
 
 TEST(StraceFixtureTest, ThreadsWithYyTttT) {
