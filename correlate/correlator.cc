@@ -135,6 +135,7 @@ class Correlator::Impl {
     std::optional<Endpoint> peer;   // connect()'s address
     std::vector<Endpoint> sent_to;  // sendto destinations of an unconnected socket
     std::optional<NormalizedFlowKey> registered;
+    std::optional<std::pair<Transport, uint16_t>> registered_port;  // unconnected sockets
     bool eof_seen = false;
   };
 
@@ -183,6 +184,7 @@ class Correlator::Impl {
   uint64_t next_seq_ = 0;
   absl::flat_hash_map<NormalizedFlowKey, int> open_flows_;
   absl::flat_hash_set<NormalizedFlowKey> closed_flows_;
+  absl::flat_hash_map<std::pair<Transport, uint16_t>, int> open_ports_;
   // Packet ids already used as the explanation of a finding (ICMP errors, alerts, answers).
   absl::flat_hash_set<uint64_t> reported_ids_;
   TimeNs last_time_ = 0;
@@ -233,7 +235,16 @@ PartialFlow Correlator::Impl::FlowFor(const SyscallEvent& call, const SocketStat
 
 void Correlator::Impl::Register(SocketState& s) {
   std::optional<FlowKey> key = s.identity.Flow();
-  if (!key || key->local.addr.is_unspecified() || key->local.port == 0) return;
+  if (!key || key->local.addr.is_unspecified() || key->local.port == 0) {
+    // An unconnected socket (a resolver's sendto socket bound to 0.0.0.0:port) talks on many
+    // flows: protect every flow on its local port while it is open.
+    const Transport t = TransportOf(s.identity);
+    if (!s.registered_port && s.identity.local && s.identity.local->port != 0) {
+      s.registered_port = std::make_pair(t, s.identity.local->port);
+      ++open_ports_[*s.registered_port];
+    }
+    return;
+  }
   const NormalizedFlowKey n = NormalizedFlowKey::From(*key);
   if (s.registered && *s.registered == n) return;
   Unregister(s);
@@ -243,6 +254,11 @@ void Correlator::Impl::Register(SocketState& s) {
 }
 
 void Correlator::Impl::Unregister(SocketState& s) {
+  if (s.registered_port) {
+    auto it = open_ports_.find(*s.registered_port);
+    if (it != open_ports_.end() && --it->second <= 0) open_ports_.erase(it);
+    s.registered_port.reset();
+  }
   if (!s.registered) return;
   auto it = open_flows_.find(*s.registered);
   if (it != open_flows_.end() && --it->second <= 0) {
@@ -623,7 +639,10 @@ void Correlator::Impl::Sweep(TimeNs watermark) {
   const TimeNs idle_before = std::min(horizon, watermark - options_.idle_flow_timeout_ns);
   const size_t forgotten =
       flows_.Expire(closed_before, idle_before, [&](const NormalizedFlowKey& k) {
-        if (open_flows_.contains(k)) return FlowTable::FlowUse::kOpenSocket;
+        if (open_flows_.contains(k) || open_ports_.contains({k.transport, k.a.port}) ||
+            open_ports_.contains({k.transport, k.b.port})) {
+          return FlowTable::FlowUse::kOpenSocket;
+        }
         if (closed_flows_.contains(k)) return FlowTable::FlowUse::kClosedSocket;
         return FlowTable::FlowUse::kUnknown;
       });

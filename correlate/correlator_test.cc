@@ -359,6 +359,26 @@ TEST_P(CorrelatorTest, UdpNoResponseAfterReceiveTimeout) {
   EXPECT_THAT(f[0].summary, HasSubstr("nothing came back"));
 }
 
+TEST_P(CorrelatorTest, LongReceiveOnUnconnectedSocketStillFindsItsRequests) {
+  // sendto from a socket bound to the unspecified address, then a receive that times out a
+  // minute later: the flow must outlive the 10 s retention while the socket is open.
+  const Endpoint d = w.Server(7000);
+  const Endpoint any{IpAddress::Parse(w.v6 ? "::" : "0.0.0.0").value(), 50000};
+  SyscallEvent send = Call(10, "sendto", 5, kT0, kT0 + 1000, 0, 20);
+  send.socket = UdpSocket(2005, any, std::nullopt);
+  send.address = d;
+  corr.AddSyscall(send);
+  corr.AddPacket(UdpPacket(1, kT0 + 500, Endpoint{w.client, 50000}, d, 20));
+  for (int i = 1; i <= 60; ++i) EXPECT_THAT(corr.Advance(kT0 + i * kSec), IsEmpty());
+  SyscallEvent recv = Call(11, "recvfrom", 5, kT0 + kMs, kT0 + 60 * kSec, EAGAIN);
+  recv.socket = UdpSocket(2005, any, std::nullopt);
+  corr.AddSyscall(recv);
+  std::vector<Finding> f = All();
+  ASSERT_THAT(f, SizeIs(1));
+  EXPECT_EQ(f[0].kind, FindingKind::kNoResponse);
+  EXPECT_THAT(f[0].evidence, ElementsAre(1));
+}
+
 TEST_P(CorrelatorTest, NonBlockingEagainIsNormal) {
   const Endpoint d = w.Server(7000);
   corr.AddPacket(UdpPacket(1, kT0, c, d, 20));
