@@ -44,9 +44,14 @@ struct StraceSignal {
 };
 
 struct StraceParseResult {
-  // Every call of the log in entry order, ids 1, 2, 3...; non-socket calls included (close of a
-  // file, futex...): the caller filters. For a call still unfinished at the end of the log
-  // (strace detached or killed), finished is false and exit_ns is the last time in the log.
+  // The calls the live tracer records, in entry order, ids 1, 2, 3...: socket calls, and
+  // read/write/close/poll/select/epoll_wait only when they act on (or wait for) a socket.
+  // Bookkeeping calls (fcntl, ioctl FIONBIO, dup, epoll_ctl, clone, execve, getsockname...)
+  // shape the socket table but are not listed. A call still unfinished at the end of the log
+  // (strace detached or killed) has finished = false and exit_ns = the last time in the log.
+  // resolves_call holds the id of the connect a getsockopt(SO_ERROR) (or a later connect,
+  // read, write...) resolved; socket ends that strace showed only on a later call (-yy
+  // decorates at entry) are copied back to the calls made since the socket got its address.
   std::vector<SyscallEvent> calls;
   // Starts (fork/clone of a new process, with parent_pid), exec, exits and deaths by signal.
   std::vector<ProcessEvent> processes;

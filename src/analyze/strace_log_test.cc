@@ -339,6 +339,25 @@ TEST(StraceLogTest, CallsStillBlockedWhenTheLogEnds) {
   EXPECT_FALSE(rf[0]->finished);
 }
 
+TEST(StraceLogTest, OlderResumedFormWithBlank) {
+  // strace 4.x/5.x wrote "<... connect resumed> )" with a blank before the parenthesis.
+  const StraceParseResult r = Parse(
+      "7 1.0 connect(3<TCP:[9]>, {sa_family=AF_INET, sin_port=htons(80), "
+      "sin_addr=inet_addr(\"10.0.0.2\")}, 16 <unfinished ...>\n"
+      "8 1.1 read(4<TCP:[10]>,  <unfinished ...>\n"
+      "7 1.2 <... connect resumed> ) = -1 ETIMEDOUT (Connection timed out) <0.200000>\n"
+      "8 1.3 <... read resumed> \"abc\", 10) = 3 <0.200000>\n");
+  const auto c = Named(r, "connect");
+  ASSERT_EQ(c.size(), 1u);
+  EXPECT_EQ(c[0]->error, ETIMEDOUT);
+  EXPECT_EQ(c[0]->address, Ep("10.0.0.2", 80));
+  const auto rd = Named(r, "read");
+  ASSERT_EQ(rd.size(), 1u);
+  EXPECT_EQ(rd[0]->result, 3);
+  EXPECT_EQ(rd[0]->fd, 4);
+  EXPECT_EQ(rd[0]->args, "\"abc\", 10");
+}
+
 TEST(StraceLogTest, ResumedWithoutItsEntry) {
   // A log from `strace -p` begins in the middle of a call: -T gives the entry back.
   const StraceParseResult r =
