@@ -446,7 +446,11 @@ std::vector<FlowRecord*> Correlator::Impl::Records(const PartialFlow& flow) {
 }
 
 void Correlator::Impl::MarkReported(const Finding& f) {
-  for (uint64_t id : f.evidence) reported_ids_.insert(id);
+  // An informational finding (end of stream) does not claim its packets: a later failure on
+  // the same FIN (EPIPE) is still worth its own finding.
+  if (f.severity != FindingSeverity::kInfo) {
+    for (uint64_t id : f.evidence) reported_ids_.insert(id);
+  }
   // Evidence that must explain only one call carries its own flag, so rules (pure functions
   // over const evidence) skip it next time.
   if (!f.flow) return;
@@ -659,6 +663,12 @@ std::vector<Finding> Correlator::Impl::Advance(TimeNs watermark, bool finish) {
   while (!queue_.empty() && (finish || queue_.begin()->first.first <= watermark)) {
     auto node = queue_.extract(queue_.begin());
     if (std::optional<Finding> f = Decide(node.mapped())) {
+      // The same packets already explained an earlier call (a read got ECONNRESET, then the
+      // write after it EPIPE; a slow write and read sharing the retransmissions): one finding.
+      const bool repeat =
+          !node.mapped().connect && !f->evidence.empty() &&
+          absl::c_all_of(f->evidence, [&](uint64_t id) { return reported_ids_.contains(id); });
+      if (repeat) continue;
       MarkReported(*f);
       out.push_back(std::move(*f));
     }

@@ -274,6 +274,18 @@ TEST_P(CorrelatorTest, ResetByPeerMidConnection) {
   EXPECT_THAT(f[0].summary, HasSubstr("2.00 s after the previous packet"));
 }
 
+TEST_P(CorrelatorTest, OneResetExplainsOneCall) {
+  Handshake(1, kT0);
+  corr.AddSyscall(Connect(10, kT0, kT0 + 3 * kMs, 0, c, s));
+  corr.AddPacket(TcpPacket(4, kT0 + 10 * kMs, s, c, kTcpRst, 901));
+  corr.AddSyscall(OnTcp(11, "read", kT0 + 5 * kMs, kT0 + 10 * kMs, ECONNRESET, 0));
+  corr.AddSyscall(OnTcp(12, "write", kT0 + 11 * kMs, kT0 + 11 * kMs, EPIPE, 0));
+  std::vector<Finding> f = All();
+  ASSERT_THAT(f, SizeIs(1));
+  EXPECT_EQ(f[0].kind, FindingKind::kResetByPeer);
+  EXPECT_EQ(f[0].call.id, 11u);
+}
+
 TEST_P(CorrelatorTest, ClosedByPeerOnReadAndOnWrite) {
   Handshake(1, kT0);
   corr.AddSyscall(Connect(10, kT0, kT0 + 3 * kMs, 0, c, s));
