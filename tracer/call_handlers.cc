@@ -145,8 +145,8 @@ std::vector<FdSocket> TraceLoop::WaitedSockets(Tracee& t, const std::vector<int>
   return out;
 }
 
-void TraceLoop::Intent(Tracee& t, const InFlight& c, const FdEntry* f,
-                       std::optional<Endpoint> remote, std::optional<Endpoint> local) {
+void TraceLoop::Intent(Tracee& t, const InFlight& c, FdEntry* f, std::optional<Endpoint> remote,
+                       std::optional<Endpoint> local) {
   if (f == nullptr || !IsInet(f->identity.family) || !t.report || stopping_) return;
   TrafficIntent intent;
   intent.pid = t.tgid;
@@ -155,6 +155,12 @@ void TraceLoop::Intent(Tracee& t, const InFlight& c, const FdEntry* f,
   intent.transport = f->identity.transport;
   intent.remote = remote ? remote : f->identity.remote;
   intent.local = local ? local : f->identity.local;
+  // connect/bind/listen always announce; sends only when their flow changed.
+  const bool is_send = c.entry->call == Call::kSendto || c.entry->call == Call::kSendmsg ||
+                       c.entry->call == Call::kSendmmsg;
+  auto flow = std::make_pair(intent.remote, intent.local);
+  if (is_send && f->announced == flow) return;
+  f->announced = std::move(flow);
   sink_->BeforeTraffic(intent);
 }
 
@@ -570,7 +576,12 @@ void TraceLoop::OnExit(Tracee& t, int64_t rval, bool is_error) {
         f.identity.type = static_cast<int>(c.args[1] & 0xf);
         f.identity.transport =
             TransportFor(f.identity.family, f.identity.type, static_cast<int>(c.args[2]));
-        f.identity.inode = ReadFdLink(t.tid, nfd).inode;
+        if (t.table->pidfd < 0) {
+          t.table->pidfd = static_cast<int>(syscall(SYS_pidfd_open, t.table->tgid, 0));
+        }
+        if (absl::StatusOr<uint64_t> inode = SocketInode(t.table->pidfd, nfd); inode.ok()) {
+          f.identity.inode = *inode;
+        }
         f.nonblocking = (c.args[1] & SOCK_NONBLOCK) != 0;
         ev.socket = f.identity;
         t.table->fds[nfd] = std::move(f);

@@ -83,6 +83,15 @@ Transport TransportOf(int protocol) {
 
 }  // namespace
 
+absl::StatusOr<uint64_t> SocketInode(int pidfd, int fd) {
+  const int dup = static_cast<int>(syscall(SYS_pidfd_getfd, pidfd, fd, 0));
+  if (dup < 0) return absl::ErrnoToStatus(errno, absl::StrCat("pidfd_getfd(fd=", fd, ")"));
+  ScopedFd own(dup);
+  struct stat st {};
+  if (fstat(dup, &st) != 0) return absl::ErrnoToStatus(errno, "fstat");
+  return static_cast<uint64_t>(st.st_ino);
+}
+
 absl::StatusOr<ResolvedSocket> ResolveSocket(int pidfd, int fd, const SocketIdentity* known,
                                              bool want_local, bool want_peer) {
   const int dup = static_cast<int>(syscall(SYS_pidfd_getfd, pidfd, fd, 0));

@@ -39,6 +39,9 @@ absl::StatusOr<ResolvedSocket> ResolveSocket(int pidfd, int fd,
                                              const SocketIdentity* known = nullptr,
                                              bool want_local = true, bool want_peer = true);
 
+// The socket inode only: pidfd_getfd + fstat, cheaper than reading /proc/TID/fd/N.
+absl::StatusOr<uint64_t> SocketInode(int pidfd, int fd);
+
 // Parses "socket:[12345]" style links; 0 when not a socket link. Exposed for tests.
 uint64_t ParseSocketLink(const char* link);
 

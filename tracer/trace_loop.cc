@@ -497,6 +497,15 @@ void TraceLoop::OnGone(pid_t tid, const WaitStatus& ws) {
   auto it = tracees_.find(tid);
   if (it == tracees_.end()) return;
   Tracee& t = *it->second;
+  if (t.call && t.call->interrupted && ws.kind == WaitStatus::Kind::kExited && !stopping_) {
+    // The thread ran on to exit by itself after the signal: the interrupted call returned to
+    // it with EINTR (a restart would have stopped at the filter again).
+    InFlight c = std::move(*t.call);
+    t.call.reset();
+    c.event.exit_ns = c.interrupted_ns;
+    c.event.error = EINTR;
+    Emit(t, c);
+  }
   EmitUnfinished(t, NowRealtimeNs());
   const pid_t tgid = t.tgid;
   const bool report = t.report;

@@ -27,6 +27,9 @@ struct FdEntry {
   bool nonblocking = false;  // O_NONBLOCK, kept current from fcntl/ioctl/accept4/socket flags
   bool connected = false;
   std::optional<uint64_t> pending_connect;  // id of a connect that returned EINPROGRESS
+  // The last flow announced through BeforeTraffic for this fd, so that a stream of sends on
+  // one flow stops the capture's filter update only once.
+  std::optional<std::pair<std::optional<Endpoint>, std::optional<Endpoint>>> announced;
 };
 
 // The fd table of a thread group (threads share it; a forked child gets a copy). Caching the
@@ -97,7 +100,7 @@ class TraceLoop {
   void CopyFd(Tracee& t, int from, int to);
   void ResolvePendingConnect(Tracee& t, int fd, InFlight& c);
   std::vector<FdSocket> WaitedSockets(Tracee& t, const std::vector<int>& fds);
-  void Intent(Tracee& t, const InFlight& c, const FdEntry* f, std::optional<Endpoint> remote,
+  void Intent(Tracee& t, const InFlight& c, FdEntry* f, std::optional<Endpoint> remote,
               std::optional<Endpoint> local);
 
   void HandleStopRequest();

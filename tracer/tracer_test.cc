@@ -414,6 +414,57 @@ TEST_F(TracerTest, StopReportsBlockedCallsUnfinishedAndEndsTheProgram) {
   EXPECT_FALSE(recvs[0]->failed());
 }
 
+TEST_F(TracerTest, CallRestartedAfterASignalIsOneCall) {
+  absl::StatusOr<int> rc = RunHelper({"restart"});
+  ASSERT_TRUE(rc.ok()) << rc.status();
+  EXPECT_EQ(*rc, 0);
+  std::vector<const SyscallEvent*> recvs;
+  for (const SyscallEvent* e : sink_.Named("recvfrom")) {
+    if (e->pid == sink_.processes.front().pid) recvs.push_back(e);
+  }
+  ASSERT_EQ(recvs.size(), 1u) << sink_.Dump();
+  EXPECT_TRUE(recvs[0]->finished);
+  EXPECT_EQ(recvs[0]->error, 0) << "ERESTARTSYS is not what the program saw";
+  EXPECT_EQ(recvs[0]->result, 1);
+  EXPECT_GE(recvs[0]->duration_ns(), 250'000'000) << "entry time is the first entry's";
+}
+
+TEST_F(TracerTest, CallInterruptedWithoutRestartIsEintr) {
+  absl::StatusOr<int> rc = RunHelper({"eintr"});
+  ASSERT_TRUE(rc.ok()) << rc.status();
+  EXPECT_EQ(*rc, 0);
+  std::vector<const SyscallEvent*> recvs;
+  for (const SyscallEvent* e : sink_.Named("recvfrom")) {
+    if (e->pid == sink_.processes.front().pid) recvs.push_back(e);
+  }
+  ASSERT_EQ(recvs.size(), 1u) << sink_.Dump();
+  EXPECT_EQ(recvs[0]->error, EINTR);
+  EXPECT_LT(recvs[0]->duration_ns(), 250'000'000);
+}
+
+TEST_F(TracerTest, JobControlStopAndContinueWork) {
+  LaunchSpec spec;
+  spec.argv = {TRACER_HELPER_PATH, "sleep", "1"};
+  absl::StatusOr<std::unique_ptr<Tracer>> t = Tracer::Launch(spec, &sink_);
+  ASSERT_TRUE(t.ok()) << t.status();
+  const pid_t pid = (*t)->main_pid();
+  std::string while_stopped;
+  std::thread job([&] {
+    std::this_thread::sleep_for(200ms);
+    kill(pid, SIGSTOP);
+    std::this_thread::sleep_for(300ms);
+    while_stopped = ProcState(pid);
+    kill(pid, SIGCONT);
+  });
+  absl::StatusOr<int> rc = (*t)->Run();
+  job.join();
+  ASSERT_TRUE(rc.ok()) << rc.status();
+  EXPECT_EQ(*rc, 0) << "SIGSTOP/SIGCONT must not kill or hang the program";
+  EXPECT_TRUE(while_stopped.find("(stopped)") != std::string::npos ||
+              while_stopped.find("(tracing stop)") != std::string::npos)
+      << while_stopped;
+}
+
 // Starts the helper's echo server untraced; returns its pid once it listens.
 pid_t StartServer(int port, int seconds) {
   int p[2];

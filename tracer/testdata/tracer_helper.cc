@@ -17,7 +17,9 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -183,6 +185,29 @@ int main(int argc, char** argv) {
     return 9;
   }
   if (std::strcmp(mode, "server") == 0) return Server(std::atoi(argv[2]), std::atoi(argv[3]));
+  if (std::strcmp(mode, "restart") == 0 || std::strcmp(mode, "eintr") == 0) {
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0) return 3;
+    const pid_t child = fork();
+    if (child == 0) {
+      usleep(300000);
+      (void)!write(sv[1], "x", 1);
+      _exit(0);
+    }
+    struct sigaction sa {};
+    sa.sa_handler = [](int) {};
+    sa.sa_flags = std::strcmp(mode, "restart") == 0 ? SA_RESTART : 0;
+    sigaction(SIGALRM, &sa, nullptr);
+    itimerval it{};
+    it.it_value.tv_usec = 100000;
+    setitimer(ITIMER_REAL, &it, nullptr);
+    char c;
+    const ssize_t n = recv(sv[0], &c, 1, 0);
+    const int e = errno;
+    waitpid(child, nullptr, 0);
+    if (std::strcmp(mode, "restart") == 0) return n == 1 ? 0 : 12;
+    return n < 0 && e == EINTR ? 0 : 13;
+  }
   if (std::strcmp(mode, "sleep") == 0) {
     sleep(std::atoi(argv[2]));
     return 0;
