@@ -1,5 +1,6 @@
 #include "src/report/call_format.h"
 
+#include <cctype>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -22,8 +23,80 @@ std::string FormatTask(int32_t pid, int32_t tid) {
   return absl::StrCat("[", pid, "/", tid, "]");
 }
 
-std::string FormatCallHead(const SyscallEvent& call) {
+namespace {
+
+// Where the balanced {...} block starting at `open` ends (one past its '}'), or npos.
+size_t BlockEnd(const std::string& s, size_t open) {
+  int depth = 0;
+  bool quoted = false;
+  for (size_t i = open; i < s.size(); ++i) {
+    const char c = s[i];
+    if (quoted) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        quoted = false;
+      }
+      continue;
+    }
+    if (c == '"') {
+      quoted = true;
+    } else if (c == '{') {
+      ++depth;
+    } else if (c == '}' && --depth == 0) {
+      return i + 1;
+    }
+  }
+  return std::string::npos;
+}
+
+// The report's compact form of strace-style arguments: an inet sockaddr the call carried,
+// "{sa_family=AF_INET, sin_port=htons(81), sin_addr=inet_addr("10.71.2.2")}, 16", becomes
+// "10.71.2.2:81" (its length goes too), and the strace -yy decoration of fds inside the
+// arguments, "fd=3<TCP:[10.71.1.2:40000->10.71.2.2:81]>", becomes "fd=3": the packets column
+// shows the flow already, and the timeline must stay narrow.
+std::string CompactArgs(const SyscallEvent& call) {
   std::string args = call.args;
+  if (call.address.has_value()) {
+    for (const char* family : {"{sa_family=AF_INET,", "{sa_family=AF_INET6,"}) {
+      const size_t open = args.find(family);
+      if (open == std::string::npos) continue;
+      const size_t end = BlockEnd(args, open);
+      if (end == std::string::npos) break;
+      size_t cut = end;
+      // ", 16" right after the sockaddr (connect, bind, sendto) is its length.
+      if (args.compare(end, 2, ", ") == 0) {
+        size_t digits = end + 2;
+        while (digits < args.size() && args[digits] >= '0' && args[digits] <= '9') ++digits;
+        if (digits > end + 2 && (digits == args.size() || args[digits] == ',')) cut = digits;
+      }
+      args.replace(open, cut - open, call.address->ToString());
+      break;
+    }
+  }
+  // "3<TCP:[...]>" -> "3": a digit, then '<', a word, ":[", anything without '<', "]>".
+  std::string out;
+  out.reserve(args.size());
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == '<' && i > 0 && args[i - 1] >= '0' && args[i - 1] <= '9') {
+      size_t j = i + 1;
+      while (j < args.size() && (std::isalnum(static_cast<unsigned char>(args[j])))) ++j;
+      const size_t close = args.find("]>", j);
+      if (j > i + 1 && args.compare(j, 2, ":[") == 0 && close != std::string::npos &&
+          args.find('<', j) > close) {
+        i = close + 1;
+        continue;
+      }
+    }
+    out.push_back(args[i]);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string FormatCallHead(const SyscallEvent& call) {
+  std::string args = CompactArgs(call);
   if (args.empty() && call.address.has_value()) args = call.address->ToString();
   if (args.empty() && !call.waited.empty()) {
     // poll/select/epoll_wait without decoded arguments: at least the fds waited on.

@@ -15,7 +15,8 @@ std::string FormatHumanDuration(TimeNs d);
 std::string FormatTask(int32_t pid, int32_t tid);
 
 // The call as the program made it, strace-like and compact: "[4242] connect(3, 10.71.2.2:81)".
-// Uses SyscallEvent::args when set, else the address the call carried.
+// Uses SyscallEvent::args when set (an inet sockaddr in them shown as "addr:port", fd
+// decorations "3<TCP:[...]>" as "3"), else the address the call carried, else the fds waited on.
 std::string FormatCallHead(const SyscallEvent& call);
 
 // How it ended: "= -1 ECONNREFUSED (0.3 ms)", "= 0 (12.0 us)", or "... still blocked after

@@ -131,6 +131,32 @@ TEST(FormatCallTest, FailedSuccessfulAndBlockedCalls) {
   EXPECT_EQ(FormatCallHead(sock), "[4242] socket(AF_INET, SOCK_STREAM, IPPROTO_TCP)");
 }
 
+TEST(FormatCallTest, CompactsInetSockaddrsAndFdDecorations) {
+  SyscallEvent c = Call(1, "connect", 3, kT0, kT0 + 1 * kMs, ECONNREFUSED);
+  c.args = "{sa_family=AF_INET, sin_port=htons(7001), sin_addr=inet_addr(\"10.71.2.2\")}, 16";
+  c.address = Ep("10.71.2.2", 7001);
+  EXPECT_EQ(FormatCallHead(c), "[4242] connect(3, 10.71.2.2:7001)");
+
+  SyscallEvent s = Call(2, "sendto", 3, kT0, kT0 + 1 * kUs, 0, 36);
+  s.args =
+      "\"a}b\", 36, MSG_NOSIGNAL, {sa_family=AF_INET6, sin6_port=htons(53), "
+      "sin6_flowinfo=htonl(0), inet_pton(AF_INET6, \"fd71:2::2\", &sin6_addr), "
+      "sin6_scope_id=0}, 28";
+  s.address = Ep("fd71:2::2", 53);
+  EXPECT_EQ(FormatCallHead(s), "[4242] sendto(3, \"a}b\", 36, MSG_NOSIGNAL, [fd71:2::2]:53)");
+
+  SyscallEvent p = Call(3, "poll", -1, kT0, kT0 + 1 * kSec, 0, 0);
+  p.args = "[{fd=3<TCP:[10.71.1.2:46682->10.71.2.2:7002]>, events=POLLOUT}], 1, 1500";
+  EXPECT_EQ(FormatCallHead(p), "[4242] poll([{fd=3, events=POLLOUT}], 1, 1500)");
+
+  // Without a decoded address the text stays as the tracer wrote it; so does a "<" that is
+  // not an fd decoration.
+  SyscallEvent u = Call(4, "connect", 3, kT0, kT0 + 1 * kMs, ENOENT);
+  u.args = "{sa_family=AF_UNIX, sun_path=\"/run/x<1>\"}, 110";
+  EXPECT_EQ(FormatCallHead(u),
+            "[4242] connect(3, {sa_family=AF_UNIX, sun_path=\"/run/x<1>\"}, 110)");
+}
+
 TEST(FormatCallTest, HumanDurations) {
   EXPECT_EQ(FormatHumanDuration(-5), "0 ns");
   EXPECT_EQ(FormatHumanDuration(999), "999 ns");
@@ -145,6 +171,12 @@ TEST(TerminalTextTest, EscapesEverythingThatIsNotPrintableAscii) {
   EXPECT_EQ(EscapeForTerminal("a\nb\tc\rd"), "a\\nb\\tc\\rd");
   EXPECT_EQ(EscapeForTerminal("\x1b[31mred"), "\\x1b[31mred");
   EXPECT_EQ(EscapeForTerminal("caf\xc3\xa9"), "caf\\xc3\\xa9");
+}
+
+TEST(TerminalTextTest, SpellsTypographicPunctuationInAscii) {
+  EXPECT_EQ(AsciiPunctuation("a \u2014 b\u2026 \u201cc\u201d it\u2019s x\u2192y"),
+            "a -- b... \"c\" it's x->y");
+  EXPECT_EQ(AsciiPunctuation("caf\xc3\xa9 \xff"), "caf\xc3\xa9 \xff");  // others untouched
 }
 
 TEST(TerminalTextTest, WrapsAtSpacesWithinTheWidthAndHardBreaksLongWords) {

@@ -37,9 +37,10 @@ TimeNs StoryDuration(const Finding& f) {
 }  // namespace
 
 std::string RenderLiveLine(const Finding& f) {
-  std::string line = absl::StrCat("netcorr: ", FormatCallHead(f.call), " ", Outcome(f), " after ",
-                                  FormatHumanDuration(StoryDuration(f)), " -- ",
-                                  std::string(FindingKindName(f.kind)), ": ", f.summary);
+  std::string line =
+      absl::StrCat("netcorr: ", FormatCallHead(f.call), " ", Outcome(f), " after ",
+                   FormatHumanDuration(StoryDuration(f)), " -- ",
+                   std::string(FindingKindName(f.kind)), ": ", AsciiPunctuation(f.summary));
   if (!f.evidence.empty()) {
     absl::StrAppend(&line, " (", f.evidence.size() == 1 ? "frame " : "frames ",
                     absl::StrJoin(f.evidence, ","), ")");

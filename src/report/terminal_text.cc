@@ -24,6 +24,34 @@ std::string EscapeForTerminal(std::string_view text) {
   return out;
 }
 
+std::string AsciiPunctuation(std::string_view text) {
+  static constexpr struct {
+    std::string_view utf8;
+    std::string_view ascii;
+  } kTable[] = {
+      {"\u2014", "--"}, {"\u2013", "-"},  {"\u2212", "-"},   {"\u2018", "'"},  {"\u2019", "'"},
+      {"\u201c", "\""}, {"\u201d", "\""}, {"\u2026", "..."}, {"\u2192", "->"}, {"\u2190", "<-"},
+      {"\u00a0", " "},  {"\u2248", "~"},  {"\u2264", "<="},  {"\u2265", ">="}, {"\u00d7", "x"},
+  };
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size();) {
+    bool replaced = false;
+    if (static_cast<unsigned char>(text[i]) >= 0x80) {
+      for (const auto& entry : kTable) {
+        if (text.substr(i, entry.utf8.size()) == entry.utf8) {
+          out.append(entry.ascii);
+          i += entry.utf8.size();
+          replaced = true;
+          break;
+        }
+      }
+    }
+    if (!replaced) out.push_back(text[i++]);
+  }
+  return out;
+}
+
 std::vector<std::string> WrapText(std::string_view text, size_t width, size_t indent) {
   std::vector<std::string> lines;
   if (width <= indent) indent = 0;

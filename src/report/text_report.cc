@@ -185,8 +185,8 @@ void RenderSummary(const ReportInput& in, TimeNs zero, Page& page) {
     const Finding& f = in.findings[n];
     const std::string number = absl::StrCat("[", n + 1, "] ");
     const std::vector<std::string> lines =
-        WrapText(EscapeForTerminal(
-                     absl::StrCat(number, std::string(FindingKindName(f.kind)), ": ", f.summary)),
+        WrapText(EscapeForTerminal(absl::StrCat(number, std::string(FindingKindName(f.kind)), ": ",
+                                                AsciiPunctuation(f.summary))),
                  page.width(), 4);
     // The number and kind stand out; the sentence stays plain.
     for (size_t i = 0; i < lines.size(); ++i) {
@@ -211,9 +211,10 @@ void RenderSummary(const ReportInput& in, TimeNs zero, Page& page) {
                                        FrameList(f.evidence)));
     page.Paragraph(flow, 8);
     if (!f.unexplained_reason.empty()) {
-      page.Paragraph(absl::StrCat("    unexplained because: ", f.unexplained_reason), 8);
+      page.Paragraph(
+          absl::StrCat("    unexplained because: ", AsciiPunctuation(f.unexplained_reason)), 8);
     }
-    if (!f.hint.empty()) page.Paragraph(absl::StrCat("    hint: ", f.hint), 8);
+    if (!f.hint.empty()) page.Paragraph(absl::StrCat("    hint: ", AsciiPunctuation(f.hint)), 8);
   }
 }
 
@@ -313,13 +314,17 @@ std::string RStrip(std::string s) {
 
 void RenderTimeline(const ReportInput& in, const TextOptions& options, TimeNs zero, Page& page) {
   const std::vector<TimelineRow> rows = BuildTimeline(in, options.all);
+  page.Paragraph(absl::StrCat("TIMELINE: seconds since ", FormatTimeOfDay(zero), " UTC"), 4, kBold);
   page.Paragraph(
-      absl::StrCat(
-          "TIMELINE: seconds since ", FormatTimeOfDay(zero),
-          " UTC; !! failed or still blocked, >> succeeded but has a finding, [n] finding n, "
-          "<-[n] evidence for finding n",
-          options.all ? "" : "; only events around findings (--all: every event)"),
-      4, kBold);
+      "    !! failed or blocked call, >> successful call with a finding, [n] call of finding n, "
+      "<-[n] evidence for finding n",
+      4);
+  const bool omitted = std::any_of(rows.begin(), rows.end(), [](const TimelineRow& row) {
+    return row.kind == TimelineRow::Kind::kOmitted;
+  });
+  if (omitted) {
+    page.Paragraph("    only the events around findings are shown; --all shows every event", 4);
+  }
   if (rows.empty()) {
     page.Line("    (no calls and no packets recorded)");
     return;
