@@ -451,9 +451,11 @@ StraceLine ParseStraceLine(std::string_view line) {
     out.truncated_call = true;
     return out;
   }
-  out.kind = StraceLineKind::kCall;
   out.args = rest.substr(open, close - open);
   ReadResult(rest, close + 1, out);
+  // strace always writes " = " after a finished call: "print(x)" in some text file is not one.
+  out.kind = out.has_result ? StraceLineKind::kCall : StraceLineKind::kUnknown;
+  if (!out.has_result) out.has_duration = false;
   return out;
 }
 

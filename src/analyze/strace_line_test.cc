@@ -185,6 +185,9 @@ TEST(StraceLineTest, BrokenAndGarbageLinesAreUnknown) {
     const StraceLine l = ParseStraceLine(text);
     EXPECT_EQ(l.kind, StraceLineKind::kUnknown) << text;
   }
+  // A call without " = result" is not strace's (a line of source code, a log cut short).
+  EXPECT_EQ(ParseStraceLine("print(x)").kind, StraceLineKind::kUnknown);
+  EXPECT_EQ(ParseStraceLine("1 1.0 close(3)").kind, StraceLineKind::kUnknown);
   const StraceLine cut = ParseStraceLine("12 1.5 connect(3<TCP:[1]>, {sa_family=AF_INET, sin_");
   EXPECT_EQ(cut.kind, StraceLineKind::kUnknown);
   EXPECT_TRUE(cut.truncated_call);
