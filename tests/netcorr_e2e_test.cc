@@ -19,60 +19,13 @@
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "tests/support/json_reader.h"
+#include "tests/support/processes.h"
 #include "tests/world/world.h"
 
 namespace netcorr::testing {
 namespace {
 
 std::string Netcorr() { return NETCORR_BINARY; }
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-// Starts argv in the network namespace at `netns_path` without waiting for it: a program that
-// is already running when netcorr attaches.
-pid_t SpawnIn(const std::string& netns_path, const std::vector<std::string>& argv) {
-  const pid_t pid = fork();
-  if (pid != 0) return pid;
-  const int fd = open(netns_path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0 || setns(fd, CLONE_NEWNET) != 0) _exit(126);
-  const int devnull = open("/dev/null", O_RDWR);
-  dup2(devnull, 0);
-  dup2(devnull, 1);
-  std::vector<char*> args;
-  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  execv(args[0], args.data());
-  _exit(127);
-}
-
-// Waits up to `timeout` for `pid` to exit; its wait status, or -1 if it is still running.
-int WaitFor(pid_t pid, std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    int status = 0;
-    if (waitpid(pid, &status, WNOHANG) == pid) return status;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return -1;
-}
-
-// The one-letter state of /proc/PID/stat: 't' is stopped by a tracer, 'T' by a signal.
-char ProcessState(pid_t pid) {
-  const std::string stat = ReadFile(absl::StrCat("/proc/", pid, "/stat"));
-  const size_t paren = stat.rfind(')');
-  return paren == std::string::npos || paren + 2 >= stat.size() ? '?' : stat[paren + 2];
-}
-
-// Kills and reaps a process this test started.
-void Reap(pid_t pid) {
-  kill(pid, SIGKILL);
-  WaitFor(pid, std::chrono::seconds(5));
-}
 
 struct Traced {
   CommandResult run;
@@ -86,23 +39,14 @@ class NetcorrE2e : public ::testing::TestWithParam<bool> {
     auto world = World::Create();
     ASSERT_TRUE(world.ok()) << world.status();
     world_ = std::move(*world);
-    char dir_template[] = "/tmp/netcorr-e2e-XXXXXX";
-    ASSERT_NE(mkdtemp(dir_template), nullptr);
-    dir_ = dir_template;
-  }
-  void TearDown() override {
-    if (!dir_.empty()) {
-      std::remove(JsonPath().c_str());
-      std::remove(PcapPath().c_str());
-      rmdir(dir_.c_str());
-    }
+    ASSERT_FALSE(dir_.path().empty());
   }
 
   bool v6() const { return GetParam(); }
   std::string Server() const { return v6() ? kServerV6 : kServerV4; }
   std::string Router() const { return v6() ? kRouterClientSideV6 : kRouterClientSideV4; }
-  std::string JsonPath() const { return dir_ + "/report.json"; }
-  std::string PcapPath() const { return dir_ + "/packets.pcapng"; }
+  std::string JsonPath() const { return dir_.File("report.json"); }
+  std::string PcapPath() const { return dir_.File("packets.pcapng"); }
 
   // Runs `netcorr --json -o DIR/report.json -w DIR/packets.pcapng -- argv` in the client.
   Traced Trace(const std::vector<std::string>& argv, absl::Duration timeout = absl::Seconds(30)) {
@@ -137,7 +81,7 @@ class NetcorrE2e : public ::testing::TestWithParam<bool> {
   }
 
   std::unique_ptr<World> world_;
-  std::string dir_;
+  TempDir dir_;
 };
 
 TEST_P(NetcorrE2e, RefusedConnectIsExplainedByTheServersRst) {
@@ -263,9 +207,8 @@ TEST(NetcorrFiles, TsharkReadsTheCapturedEvidenceWithComments) {
   if (access("/usr/bin/tshark", X_OK) != 0) GTEST_SKIP() << "tshark not installed";
   auto world = World::Create();
   ASSERT_TRUE(world.ok()) << world.status();
-  char dir_template[] = "/tmp/netcorr-e2e-XXXXXX";
-  ASSERT_NE(mkdtemp(dir_template), nullptr);
-  const std::string pcap = std::string(dir_template) + "/out.pcapng";
+  TempDir dir;
+  const std::string pcap = dir.File("out.pcapng");
   auto run =
       (*world)->RunInClient({Netcorr(), "-o", "/dev/null", "-w", pcap, "--",
                              ExamplePath("tcp_client"), "--host", kServerV4, "--port", "7001"},
@@ -281,8 +224,6 @@ TEST(NetcorrFiles, TsharkReadsTheCapturedEvidenceWithComments) {
   EXPECT_EQ(comments->exit_code, 0) << comments->err;
   EXPECT_TRUE(absl::StrContains(comments->out, "refused_by_rst")) << comments->out;
   EXPECT_TRUE(absl::StrContains(comments->out, "connect")) << comments->out;
-  std::remove(pcap.c_str());
-  rmdir(dir_template);
 }
 
 // Without capture netcorr prints each call like strace -yy, and keeps the program's exit status.
@@ -341,9 +282,8 @@ TEST(NetcorrAttach, ExplainsAFailureOfAnAttachedProgram) {
                                 absl::StrCat("sleep 1.5; exec ", ExamplePath("tcp_client"),
                                              " --host ", kServerV4, " --port 7001")});
   ASSERT_GT(client, 0);
-  char dir_template[] = "/tmp/netcorr-e2e-XXXXXX";
-  ASSERT_NE(mkdtemp(dir_template), nullptr);
-  const std::string json = std::string(dir_template) + "/report.json";
+  TempDir dir;
+  const std::string json = dir.File("report.json");
   auto run =
       RunCommand({Netcorr(), "--json", "-o", json, "-p", absl::StrCat(client)}, absl::Seconds(30));
   ASSERT_TRUE(run.ok()) << run.status();
@@ -360,8 +300,6 @@ TEST(NetcorrAttach, ExplainsAFailureOfAnAttachedProgram) {
   }
   EXPECT_TRUE(refused) << run->err;
   EXPECT_NE(WaitFor(client, std::chrono::seconds(5)), -1);
-  std::remove(json.c_str());
-  rmdir(dir_template);
 }
 
 // Ctrl-C detaches: the process keeps running, not stopped. So does SIGKILL of netcorr.
