@@ -200,7 +200,13 @@ Correlator::Impl::SocketState* Correlator::Impl::StateFor(const SyscallEvent& ca
       return nullptr;
     }
     SocketState& s = sockets_[key];
-    if (s.identity.inode != id.inode && s.identity.inode != 0) s = SocketState{};  // fd reused
+    if (id.inode != 0 && s.identity.inode != 0 && s.identity.inode != id.inode) {
+      // The fd now names another socket (the close went unseen: close_range, exec): forget the
+      // old one's state and let its flows expire.
+      Unregister(s);
+      pending_by_socket_.erase(key);
+      s = SocketState{};
+    }
     // Keep what we knew when the new identity lacks it (a failed connect may leave no peer).
     const std::optional<Endpoint> old_local = s.identity.local;
     const std::optional<Endpoint> old_remote = s.identity.remote;

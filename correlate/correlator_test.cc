@@ -165,6 +165,44 @@ TEST_P(CorrelatorTest, ConnectStillBlockedAtTheEnd) {
   EXPECT_THAT(f[0].evidence, ElementsAre(1, 2, 3, 4, 5));
 }
 
+TEST_P(CorrelatorTest, NoPacketSentForTcpAndUdp) {
+  corr.AddSyscall(Connect(10, kT0, kT0 + kMs, ENETUNREACH, std::nullopt, s));
+  const Endpoint d = w.Server(7000);
+  SyscallEvent send = Call(11, "sendto", 5, kT0 + 2 * kMs, kT0 + 2 * kMs + 1000, EPERM);
+  send.socket = UdpSocket(2005, c, std::nullopt);
+  send.address = d;
+  corr.AddSyscall(send);
+  std::vector<Finding> f = All();
+  ASSERT_THAT(f, SizeIs(2));
+  EXPECT_EQ(f[0].kind, FindingKind::kNoPacketSent);
+  EXPECT_EQ(f[0].call.id, 10u);
+  EXPECT_THAT(f[0].summary, HasSubstr("no route to " + w.server.ToString()));
+  EXPECT_EQ(f[1].kind, FindingKind::kNoPacketSent);
+  EXPECT_EQ(f[1].call.id, 11u);
+  EXPECT_THAT(f[1].summary, HasSubstr("local firewall"));
+  EXPECT_THAT(f[1].evidence, IsEmpty());
+}
+
+TEST_P(CorrelatorTest, FdReusedWithoutASeenCloseStartsAFreshSocket) {
+  corr.AddPacket(TcpPacket(1, kT0 + kMs, c, s, kTcpSyn, 1000));
+  corr.AddPacket(TcpPacket(2, kT0 + 2 * kMs, s, c, kTcpSyn | kTcpAck, 5, 1001));
+  corr.AddSyscall(Connect(10, kT0, kT0 + 3 * kMs, 0, c, s));
+  // Same fd number, new socket (inode), new peer: the old socket's state must not leak in.
+  const Endpoint c2 = w.Client(40001);
+  const Endpoint s81 = w.Server(81);
+  corr.AddPacket(TcpPacket(3, kT0 + 11 * kMs, c2, s81, kTcpSyn, 1));
+  corr.AddPacket(TcpPacket(4, kT0 + 12 * kMs, s81, c2, kTcpRst | kTcpAck, 0, 2));
+  SyscallEvent again = Call(11, "connect", 3, kT0 + 10 * kMs, kT0 + 13 * kMs, ECONNREFUSED);
+  again.socket = TcpSocket(5555, c2, std::nullopt);
+  again.address = s81;
+  corr.AddSyscall(again);
+  std::vector<Finding> f = All();
+  ASSERT_THAT(f, SizeIs(1));
+  EXPECT_EQ(f[0].kind, FindingKind::kRefusedByRst);
+  EXPECT_EQ(f[0].flow->remote, s81);
+  EXPECT_THAT(f[0].evidence, ElementsAre(3, 4));
+}
+
 TEST_P(CorrelatorTest, RstCapturedBeforeTheSyn) {
   // The capture delivered the RST's record first (different interfaces' queues).
   corr.AddPacket(TcpPacket(1, kT0 + 2 * kMs, s, c, kTcpRst | kTcpAck, 0, 1001));
