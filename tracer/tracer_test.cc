@@ -16,6 +16,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <string>
@@ -465,6 +466,37 @@ TEST_F(TracerTest, JobControlStopAndContinueWork) {
       << while_stopped;
 }
 
+TEST_F(TracerTest, RunsAsTheRequestedUser) {
+  LaunchSpec spec;
+  spec.argv = {TRACER_HELPER_PATH, "uid", "65534"};
+  spec.uid = 65534;
+  spec.gid = 65534;
+  spec.groups = {65534};
+  absl::StatusOr<std::unique_ptr<Tracer>> t = Tracer::Launch(spec, &sink_);
+  ASSERT_TRUE(t.ok()) << t.status();
+  absl::StatusOr<int> rc = (*t)->Run();
+  ASSERT_TRUE(rc.ok()) << rc.status();
+  EXPECT_EQ(*rc, 0) << "the program must run as nobody, traced (no_new_privs path)";
+}
+
+TEST_F(TracerTest, EpollWaitOnAPendingConnect) {
+  const int port = Listener::ClosedPort(AF_INET);
+  absl::StatusOr<int> rc = RunHelper({"epoll", "127.0.0.1", std::to_string(port)});
+  ASSERT_TRUE(rc.ok()) << rc.status();
+  EXPECT_EQ(*rc, 0) << sink_.Dump();
+  const auto waits = sink_.Named("epoll_wait");
+  ASSERT_EQ(waits.size(), 1u) << sink_.Dump();
+  const auto connects = sink_.Named("connect");
+  ASSERT_EQ(connects.size(), 1u);
+  ASSERT_EQ(waits[0]->waited.size(), 1u);
+  EXPECT_EQ(waits[0]->waited[0].fd, connects[0]->fd);
+  EXPECT_EQ(waits[0]->result, 1);
+  const auto gets = sink_.Named("getsockopt");
+  ASSERT_EQ(gets.size(), 1u);
+  EXPECT_EQ(gets[0]->resolves_call, connects[0]->id);
+  EXPECT_EQ(gets[0]->resolved_error, ECONNREFUSED);
+}
+
 // Starts the helper's echo server untraced; returns its pid once it listens.
 pid_t StartServer(int port, int seconds) {
   int p[2];
@@ -550,6 +582,15 @@ TEST_F(TracerTest, AttachToServerThenDetachLeavesItRunning) {
   EXPECT_EQ(ProcState(server).find("(stopped)"), std::string::npos);
   EXPECT_EQ(ProcState(server).find("tracing stop"), std::string::npos);
   EXPECT_TRUE(Ask(port));
+  // Both threads were traced, and both are free again.
+  int tasks = 0;
+  for (const auto& entry :
+       std::filesystem::directory_iterator(absl::StrCat("/proc/", server, "/task"))) {
+    ++tasks;
+    const pid_t tid = std::stoi(entry.path().filename().string());
+    EXPECT_NE(ProcState(tid).find("TracerPid:\t0"), std::string::npos) << ProcState(tid);
+  }
+  EXPECT_EQ(tasks, 2);
   StopServer(server);
 }
 

@@ -7,7 +7,8 @@
 //   tracer_helper threads HOST PORT         two threads each do a refused connect
 //   tracer_helper fork HOST PORT            the child does a refused connect, parent waits
 //   tracer_helper exec HOST PORT            exec itself in `refused` mode
-//   tracer_helper server PORT SECONDS       TCP echo server on 127.0.0.1:PORT (one reply per conn)
+//   tracer_helper server PORT SECONDS       TCP echo server on 127.0.0.1:PORT (one reply per conn),
+//                                           with a second, idle thread
 //   tracer_helper hang HOST PORT            connect, then recv with no timeout (blocks until
 //   killed) tracer_helper sleep SECONDS             no network; exits after SECONDS tracer_helper
 //   files N PATH              reads PATH N times in 4 KiB chunks (no network) tracer_helper exit
@@ -18,6 +19,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -84,7 +86,14 @@ void* RefusedThread(void* p) {
   return nullptr;
 }
 
+void* IdleThread(void*) {
+  for (;;) pause();
+  return nullptr;
+}
+
 int Server(int port, int seconds) {
+  pthread_t idle;
+  pthread_create(&idle, nullptr, IdleThread, nullptr);
   const int ls = socket(AF_INET, SOCK_STREAM, 0);
   const int one = 1;
   setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
@@ -207,6 +216,31 @@ int main(int argc, char** argv) {
     waitpid(child, nullptr, 0);
     if (std::strcmp(mode, "restart") == 0) return n == 1 ? 0 : 12;
     return n < 0 && e == EINTR ? 0 : 13;
+  }
+  if (std::strcmp(mode, "uid") == 0) {
+    return getuid() == static_cast<uid_t>(std::atoi(argv[2])) &&
+                   geteuid() == static_cast<uid_t>(std::atoi(argv[2])) && getgroups(0, nullptr) <= 1
+               ? 0
+               : 14;
+  }
+  if (std::strcmp(mode, "epoll") == 0) {
+    sockaddr_storage ss;
+    const socklen_t len = MakeAddr(host, port, &ss);
+    const int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    if (connect(fd, reinterpret_cast<sockaddr*>(&ss), len) == 0 || errno != EINPROGRESS) return 3;
+    const int ep = epoll_create1(EPOLL_CLOEXEC);
+    epoll_event ev{};
+    ev.events = EPOLLOUT;
+    ev.data.fd = fd;
+    epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+    epoll_event out[4];
+    if (epoll_wait(ep, out, 4, 2000) != 1) return 15;
+    int err = 0;
+    socklen_t elen = sizeof(err);
+    getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen);
+    close(ep);
+    close(fd);
+    return err == ECONNREFUSED ? 0 : 6;
   }
   if (std::strcmp(mode, "sleep") == 0) {
     sleep(std::atoi(argv[2]));
