@@ -149,6 +149,28 @@ std::vector<TimelineRow> BuildTimeline(const ReportInput& input, bool all) {
     if (all) continue;
     auto begin = std::lower_bound(items.begin(), items.end(), lo,
                                   [](const Item& item, TimeNs t) { return item.time < t; });
+    // A failure on an established connection (reset, close, stall) reads better with the
+    // connection's start: reach back to the connect() on the same socket, with its handshake,
+    // when that costs only a few more rows. Bounded both in the items scanned and in the rows
+    // added, so a connection that lived for hours does not drag its whole history in.
+    if (call->name != "connect" && call->fd >= 0) {
+      constexpr int kMaxScan = 2000;
+      constexpr int kMaxAddedRows = 12;
+      int scanned = 0, added = 0;
+      for (auto it = begin; it != items.begin() && scanned < kMaxScan; ++scanned) {
+        --it;
+        const bool related = it->call != nullptr
+                                 ? CallOnFlow(*it->call, f)
+                                 : f.flow.has_value() && PacketOnFlow(*it->packet, *f.flow);
+        if (!related) continue;
+        if (++added > kMaxAddedRows) break;
+        if (it->call != nullptr && it->call->name == "connect" && it->call->pid == call->pid &&
+            it->call->fd == call->fd) {
+          begin = it;
+          break;
+        }
+      }
+    }
     for (auto it = begin; it != items.end() && it->time <= hi; ++it) {
       const bool related = it->call != nullptr
                                ? CallOnFlow(*it->call, f)

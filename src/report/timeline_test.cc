@@ -141,3 +141,58 @@ TEST(TimelineTest, FirstEventTimeIsTheEarliestCallOrPacket) {
 
 }  // namespace
 }  // namespace netcorr::report
+
+namespace netcorr::report {
+namespace {
+
+using namespace testing;  // NOLINT: the test builders
+
+TEST(TimelineTest, AResetConnectionIsShownFromItsConnect) {
+  const FlowKey flow = TcpFlow("10.71.1.2", 40000, "10.71.2.2", 7004);
+  SyscallEvent connect = Call(1, "connect", 3, kT0, kT0 + 300 * kUs);
+  connect.socket = SocketOf(flow);
+  SyscallEvent unrelated = Call(2, "getpid", -1, kT0 + 400 * kUs, kT0 + 401 * kUs, 0, 1);
+  SyscallEvent recv = Call(3, "recvfrom", 3, kT0 + 1 * kMs, kT0 + 2 * kMs, ECONNRESET);
+  recv.socket = SocketOf(flow);
+  const std::vector<SyscallEvent> calls = {connect, unrelated, recv};
+  const std::vector<Packet> packets = {
+      Tcp(1, kT0 + 100 * kUs, flow.local, flow.remote, kTcpSyn, 1),
+      Tcp(2, kT0 + 200 * kUs, flow.remote, flow.local, kTcpSyn | kTcpAck, 9, 2),
+      Tcp(3, kT0 + 1500 * kUs, flow.remote, flow.local, kTcpRst, 10)};
+  const std::vector<Finding> findings = {
+      MakeFinding(FindingKind::kResetByPeer, recv, {3}, "reset", "hint")};
+  ReportInput in;
+  in.calls = calls;
+  in.packets = packets;
+  in.findings = findings;
+  EXPECT_EQ(Shape(BuildTimeline(in, false)),
+            (std::vector<std::string>{"E1", "P1", "P2", "X1", "...1,0", "E3", "P3", "X3"}));
+}
+
+TEST(TimelineTest, ALongConnectionHistoryIsNotDraggedIn) {
+  const FlowKey flow = TcpFlow("10.71.1.2", 40000, "10.71.2.2", 7004);
+  std::vector<SyscallEvent> calls;
+  std::vector<Packet> packets;
+  SyscallEvent connect = Call(1, "connect", 3, kT0, kT0 + 300 * kUs);
+  connect.socket = SocketOf(flow);
+  calls.push_back(connect);
+  for (uint64_t i = 0; i < 50; ++i) {
+    packets.push_back(Tcp(i + 1, kT0 + static_cast<TimeNs>(i + 1) * kMs, flow.local, flow.remote,
+                          kTcpAck, 1, 1, 10));
+  }
+  SyscallEvent recv = Call(2, "recvfrom", 3, kT0 + 100 * kMs, kT0 + 101 * kMs, ECONNRESET);
+  recv.socket = SocketOf(flow);
+  calls.push_back(recv);
+  packets.push_back(Tcp(51, kT0 + 100 * kMs + 500 * kUs, flow.remote, flow.local, kTcpRst, 10));
+  const std::vector<Finding> findings = {
+      MakeFinding(FindingKind::kResetByPeer, recv, {51}, "reset", "hint")};
+  ReportInput in;
+  in.calls = calls;
+  in.packets = packets;
+  in.findings = findings;
+  EXPECT_EQ(Shape(BuildTimeline(in, false)),
+            (std::vector<std::string>{"...1,50", "E2", "P51", "X2"}));
+}
+
+}  // namespace
+}  // namespace netcorr::report
