@@ -56,11 +56,13 @@ TimeNs LocalMidnightOf(TimeNs t) {
   return (static_cast<int64_t>(secs) - since_midnight) * kNsPerSec;
 }
 
-void ShiftCalls(std::vector<SyscallEvent>& calls, TimeNs by) {
+// Moves the log onto the capture's clock: calls and process events alike.
+void ShiftLog(std::vector<SyscallEvent>& calls, std::vector<ProcessEvent>& processes, TimeNs by) {
   for (SyscallEvent& c : calls) {
     c.entry_ns += by;
     c.exit_ns += by;
   }
+  for (ProcessEvent& p : processes) p.time_ns += by;
 }
 
 }  // namespace
@@ -102,7 +104,7 @@ int RunAnalyzeSession(const Options& options) {
   }
   if (log->time_of_day_only && !packets.packets().empty()) {
     const TimeNs midnight = LocalMidnightOf(packets.packets().front().ts_ns);
-    ShiftCalls(calls, midnight);
+    ShiftLog(calls, log->processes, midnight);
     char day[32];
     const time_t secs = static_cast<time_t>(midnight / kNsPerSec);
     tm local{};
@@ -122,7 +124,7 @@ int RunAnalyzeSession(const Options& options) {
         absl::StrFormat("the log's and the capture's clocks disagree by %.3f s (from %d "
                         "connect/SYN pairs); shifting the log's times to the capture's clock",
                         static_cast<double>(offset->offset_ns) / kNsPerSec, offset->samples));
-    ShiftCalls(calls, offset->offset_ns);
+    ShiftLog(calls, log->processes, offset->offset_ns);
   }
   // Even with -yy, strace shows a socket's addresses only once it has them: the connect()
   // that failed has no local end. The capture's SYN tells it.
