@@ -32,12 +32,6 @@ namespace {
 constexpr size_t kMaxDestinationsPerSocket = 8;
 constexpr TimeNs kSweepIntervalNs = 1'000'000'000;
 
-bool IsWaitCall(std::string_view name) {
-  static constexpr std::array<std::string_view, 7> kNames = {
-      "poll", "ppoll", "select", "pselect6", "epoll_wait", "epoll_pwait", "epoll_pwait2"};
-  return absl::c_linear_search(kNames, name);
-}
-
 // Errnos that say something about the network; a failing call with one of them that no rule
 // explains is reported as unexplained rather than dropped.
 bool IsNetworkErrno(int err) {
@@ -324,7 +318,20 @@ void Correlator::Impl::AddSyscall(const SyscallEvent& call) {
         pending_connects_[pc->second].timed_out_wait = call;
         continue;
       }
-      if (TransportOf(w.socket) != Transport::kUdp) continue;
+      const Transport wt = TransportOf(w.socket);
+      if (wt == Transport::kTcp) {
+        // An established connection the program gave up waiting on: its retransmissions (or a
+        // PMTU black hole) may be why nothing came.
+        if (pc == pending_by_socket_.end() && w.socket.local && w.socket.remote) {
+          PartialFlow f;
+          f.transport = Transport::kTcp;
+          f.local = w.socket.local;
+          f.remotes.push_back(*w.socket.remote);
+          d.waited.push_back(std::move(f));
+        }
+        continue;
+      }
+      if (wt != Transport::kUdp) continue;
       auto st = sockets_.find(SocketKey(call.pid, w.fd));
       SyscallEvent probe = call;
       probe.fd = w.fd;
@@ -607,6 +614,17 @@ std::optional<Finding> Correlator::Impl::Decide(Decision& d) {
   if (d.connect) return DecideConnectCall(d);
   if (IsWaitCall(d.call.name)) {
     for (const PartialFlow& f : d.waited) {
+      if (f.transport == Transport::kTcp) {
+        for (FlowRecord* r : Records(f)) {
+          if (r->tcp.empty()) continue;
+          const FlowKey key{Transport::kTcp, *f.local, f.remotes.front()};
+          if (std::optional<Finding> finding =
+                  DecidePath(d.call, key, r->tcp.back(), *r, Context())) {
+            return finding;
+          }
+        }
+        continue;
+      }
       if (std::optional<Finding> finding = NoResponse(d.call, f)) return finding;
     }
     return std::nullopt;

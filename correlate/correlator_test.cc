@@ -547,6 +547,28 @@ TEST_P(CorrelatorTest, SlowReceiveWithRetransmittedData) {
   EXPECT_EQ(f[0].retransmissions->count, 2u);
 }
 
+TEST_P(CorrelatorTest, PollTimeoutDuringABlackhole) {
+  Handshake(1, kT0);
+  corr.AddSyscall(Connect(10, kT0, kT0 + 3 * kMs, 0, c, s));
+  corr.AddPacket(TcpPacket(4, kT0 + 10 * kMs, c, s, kTcpAck | kTcpPsh, 101, 901, 100));
+  corr.AddPacket(TcpPacket(5, kT0 + 11 * kMs, s, c, kTcpAck, 901, 201));
+  for (uint64_t i = 0; i < 3; ++i) {
+    corr.AddPacket(TcpPacket(6 + i, kT0 + (20 + 1000 * i) * kMs, c, s, kTcpAck, 201, 901, 1448));
+  }
+  corr.AddSyscall(OnTcp(11, "write", kT0 + 19 * kMs, kT0 + 20 * kMs, 0, 1448));
+  SyscallEvent poll = Call(12, "poll", -1, kT0 + 21 * kMs, kT0 + 3021 * kMs, 0, 0);
+  poll.waited.push_back(FdSocket{3, TcpSocket(1003, c, s)});
+  corr.AddSyscall(poll);
+  std::vector<Finding> f = All();
+  ASSERT_THAT(f, SizeIs(1));
+  EXPECT_EQ(f[0].kind, FindingKind::kPmtuBlackhole);
+  EXPECT_EQ(f[0].call.id, 12u);
+  EXPECT_EQ(f[0].severity, FindingSeverity::kFailure);
+  EXPECT_THAT(f[0].summary, HasSubstr("poll() on"));
+  EXPECT_THAT(f[0].summary, HasSubstr("timed out after 3.00 s"));
+  EXPECT_THAT(f[0].evidence, ElementsAre(7, 8));
+}
+
 TEST_P(CorrelatorTest, PmtuBlackholeOnAHangingWrite) {
   Handshake(1, kT0);
   corr.AddSyscall(Connect(10, kT0, kT0 + 3 * kMs, 0, c, s));

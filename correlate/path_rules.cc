@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "correlate/finding_text.h"
 #include "correlate/icmp_rules.h"
+#include "correlate/tcp_stream_rules.h"
 
 namespace netcorr::correlate {
 
@@ -42,8 +43,13 @@ std::optional<Finding> DecideSlowConnect(const ConnectOutcome& o, const TcpConne
 
 namespace {
 
+// A wait (poll, epoll_wait...) that returned 0: the program's own timeout expired.
+bool WaitTimedOut(const SyscallEvent& call) {
+  return call.finished && call.error == 0 && call.result == 0 && IsWaitCall(call.name);
+}
+
 bool TimedOutOrHung(const SyscallEvent& call) {
-  return !call.finished || call.error == ETIMEDOUT || call.error == EAGAIN;
+  return !call.finished || call.error == ETIMEDOUT || call.error == EAGAIN || WaitTimedOut(call);
 }
 
 }  // namespace
@@ -51,8 +57,8 @@ bool TimedOutOrHung(const SyscallEvent& call) {
 std::optional<Finding> DecidePath(const SyscallEvent& call, const FlowKey& flow,
                                   const TcpConnection& conn, const FlowRecord& record,
                                   const RuleContext& ctx) {
-  const bool slow_success =
-      call.finished && call.error == 0 && call.duration_ns() >= ctx.options.slow_call_ns;
+  const bool slow_success = call.finished && call.error == 0 && !WaitTimedOut(call) &&
+                            call.duration_ns() >= ctx.options.slow_call_ns;
   if (!slow_success && !TimedOutOrHung(call)) return std::nullopt;
   const NormalizedFlowKey key = NormalizedFlowKey::From(flow);
   const int local = key.SideOf(flow.local);
@@ -96,10 +102,11 @@ std::optional<Finding> DecidePath(const SyscallEvent& call, const FlowKey& flow,
   }
 
   const std::string what =
-      !call.finished    ? absl::StrCat("was still blocked after ", Seconds(call.duration_ns()))
-      : call.error != 0 ? absl::StrCat("failed with ", ErrnoTag(call.error), " after ",
-                                       Seconds(call.duration_ns()))
-                        : absl::StrCat("took ", Seconds(call.duration_ns()));
+      !call.finished       ? absl::StrCat("was still blocked after ", Seconds(call.duration_ns()))
+      : WaitTimedOut(call) ? absl::StrCat("timed out after ", Seconds(call.duration_ns()))
+      : call.error != 0    ? absl::StrCat("failed with ", ErrnoTag(call.error), " after ",
+                                          Seconds(call.duration_ns()))
+                           : absl::StrCat("took ", Seconds(call.duration_ns()));
   Finding f = NewFinding(large_only ? FindingKind::kPmtuBlackhole : FindingKind::kRetransmissions,
                          call, flow, call.error);
   f.severity = slow_success ? FindingSeverity::kSlow : FindingSeverity::kFailure;

@@ -24,6 +24,12 @@ bool IsSendCall(std::string_view name) {
   return absl::c_linear_search(kNames, name);
 }
 
+bool IsWaitCall(std::string_view name) {
+  static constexpr std::array<std::string_view, 7> kNames = {
+      "poll", "ppoll", "select", "pselect6", "epoll_wait", "epoll_pwait", "epoll_pwait2"};
+  return absl::c_linear_search(kNames, name);
+}
+
 namespace {
 
 StreamDetail Stream(const TcpConnection& c, int local, int remote) {
