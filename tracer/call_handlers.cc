@@ -115,6 +115,13 @@ void TraceLoop::Refresh(Tracee& t, int fd, FdEntry& f, bool want_local, bool wan
   // destination the program asked for, so the flow is known from the first SYN.
   if (!r->identity.remote && f.identity.remote) r->identity.remote = f.identity.remote;
   if (!r->identity.local && f.identity.local) r->identity.local = f.identity.local;
+  // A connect that failed makes the kernel forget the source address (the port stays): keep
+  // the one known from before.
+  if (r->identity.local && f.identity.local && r->identity.local->addr.is_unspecified() &&
+      !f.identity.local->addr.is_unspecified() &&
+      r->identity.local->port == f.identity.local->port) {
+    r->identity.local = f.identity.local;
+  }
   f.identity = std::move(r->identity);
   if (r->nonblocking) f.nonblocking = *r->nonblocking;
   if (want_peer) f.connected = r->connected;
@@ -614,6 +621,15 @@ void TraceLoop::OnExit(Tracee& t, int64_t rval, bool is_error) {
         f->identity.remote = c.destination;
       }
       if (!is_error) f->connected = true;
+      // After a failed blocking connect the kernel reports 0.0.0.0 with the right port; the
+      // SYN left from the routed source address, which is what the capture sees.
+      if (is_error && f->identity.local && f->identity.local->addr.is_unspecified() &&
+          f->identity.local->port != 0 && f->identity.remote) {
+        if (std::optional<IpAddress> src =
+                source_addresses_.SourceFor(t.tid, *f->identity.remote)) {
+          f->identity.local->addr = *src;
+        }
+      }
       ev.socket = f->identity;
       if (is_error && ev.error == EINPROGRESS) f->pending_connect = ev.id;
       break;

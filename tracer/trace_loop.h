@@ -14,6 +14,7 @@
 #include "absl/status/statusor.h"
 #include "src/model/syscall_event.h"
 #include "tracer/socket_resolver.h"
+#include "tracer/source_address.h"
 #include "tracer/syscall_table.h"
 #include "tracer/tracer.h"
 #include "tracer/wait_status.h"
@@ -125,6 +126,7 @@ class TraceLoop {
   bool killed_hard_ = false;
   std::atomic<bool> stop_requested_{false};
   std::atomic<bool> running_{false};
+  SourceAddressFinder source_addresses_;
 };
 
 }  // namespace netcorr::tracer

@@ -219,8 +219,9 @@ TEST_F(TracerTest, RefusedConnectIpv4) {
   EXPECT_EQ(c.socket->transport, Transport::kTcp);
   ASSERT_TRUE(c.socket->remote);
   EXPECT_EQ(*c.socket->remote, *c.address);
-  ASSERT_TRUE(c.socket->local) << "the SYN's source port must be known to match packets";
+  ASSERT_TRUE(c.socket->local) << "the SYN's source must be known to match packets";
   EXPECT_NE(c.socket->local->port, 0);
+  EXPECT_EQ(c.socket->local->addr.ToString(), "127.0.0.1") << "the routed source, not 0.0.0.0";
   EXPECT_FALSE(c.nonblocking);
   ASSERT_EQ(sink_.Named("socket").size(), 1u);
   EXPECT_EQ(sink_.Named("socket")[0]->result, c.fd);
@@ -246,7 +247,8 @@ TEST_F(TracerTest, RefusedConnectIpv6) {
   ASSERT_TRUE(connects[0]->socket);
   EXPECT_EQ(connects[0]->socket->family, AF_INET6);
   EXPECT_EQ(connects[0]->address->ToString(), absl::StrCat("[::1]:", port));
-  EXPECT_NE(connects[0]->socket->ToString().find("TCPv6:"), std::string::npos);
+  EXPECT_NE(connects[0]->socket->ToString().find("TCPv6:[[::1]:"), std::string::npos)
+      << connects[0]->socket->ToString();
 }
 
 TEST_F(TracerTest, TcpConnectSendRecvWithFiveTuple) {
@@ -316,6 +318,9 @@ TEST_F(TracerTest, NonBlockingConnectResolvedBySoError) {
   ASSERT_TRUE(gets[0]->resolves_call);
   EXPECT_EQ(*gets[0]->resolves_call, connects[0]->id);
   EXPECT_EQ(gets[0]->resolved_error, ECONNREFUSED);
+  ASSERT_TRUE(gets[0]->socket && gets[0]->socket->Flow()) << sink_.Dump();
+  EXPECT_EQ(gets[0]->socket->Flow(), connects[0]->socket->Flow()) << "same flow after the failure";
+  EXPECT_FALSE(gets[0]->socket->local->addr.is_unspecified());
 }
 
 TEST_F(TracerTest, ThreadsAreFollowed) {
