@@ -30,6 +30,16 @@ TEST(FormatPacketTest, TcpLikeTcpdump) {
             "1460], length 0");
 }
 
+TEST(FormatPacketTest, TcpOptionsShowMssAndWindowScale) {
+  Packet syn = Tcp(1, kT0, kLocalEp, kThem, kTcpSyn, 123);
+  syn.tcp->window_scale = 10;
+  syn.tcp->ts_val = 3144649947;
+  syn.tcp->ts_ecr = 0;
+  EXPECT_EQ(FormatPacket(syn),
+            "10.71.1.2.40000 > 10.71.2.2.81: Flags [S], seq 123, win 64240, options [mss "
+            "1460,wscale 10], length 0");
+}
+
 TEST(FormatPacketTest, TcpFlagLettersFollowTcpdump) {
   EXPECT_EQ(TcpFlagLetters(kTcpFin | kTcpAck), "F.");
   EXPECT_EQ(TcpFlagLetters(kTcpSyn | kTcpEce | kTcpCwr), "SEW");

@@ -332,12 +332,18 @@ void WritePacket(JsonWriter& w, const Packet& p, const std::vector<int>* evidenc
     w.Field("ack", t.ack);
     w.Field("window", static_cast<uint32_t>(t.window));
     w.Field("payload_len", t.payload_len);
-    w.Key("mss");
-    if (t.mss.has_value()) {
-      w.Uint(*t.mss);
-    } else {
-      w.Null();
-    }
+    const auto optional_uint = [&w](std::string_view key, std::optional<uint64_t> value) {
+      w.Key(key);
+      if (value.has_value()) {
+        w.Uint(*value);
+      } else {
+        w.Null();
+      }
+    };
+    optional_uint("mss", t.mss);
+    optional_uint("window_scale", t.window_scale);
+    optional_uint("ts_val", t.ts_val);
+    optional_uint("ts_ecr", t.ts_ecr);
     w.EndObject();
   } else {
     w.Null();

@@ -96,6 +96,8 @@ TEST(JsonReportTest, PacketsAreDecodedAndPointBackAtTheirFindings) {
   EXPECT_EQ(rst["src"]["port"].int_value, 81);
   EXPECT_EQ(rst["tcp"]["flags"].string, "RST,ACK");
   EXPECT_EQ(rst["tcp"]["ack"].int_value, 124);
+  EXPECT_TRUE(rst["tcp"]["ts_val"].is_null());
+  EXPECT_EQ(doc["packets"][0]["tcp"]["mss"].int_value, 1460);
   EXPECT_TRUE(rst["icmp"].is_null());
   ASSERT_EQ(rst["evidence_for"].size(), 1u);
   EXPECT_EQ(rst["evidence_for"][0].int_value, 1);

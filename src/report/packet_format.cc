@@ -2,9 +2,11 @@
 
 #include <array>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 
 namespace netcorr::report {
 
@@ -78,7 +80,14 @@ std::string FormatTcp(const TcpSegment& tcp) {
   if (tcp.payload_len > 0) absl::StrAppend(&out, ":", tcp.seq + tcp.payload_len);
   if (tcp.has(kTcpAck)) absl::StrAppend(&out, ", ack ", tcp.ack);
   absl::StrAppend(&out, ", win ", tcp.window);
-  if (tcp.mss.has_value()) absl::StrAppend(&out, ", options [mss ", *tcp.mss, "]");
+  // tcpdump's option list, limited to what explains failures: the MSS and the window scale.
+  // Timestamps are in the JSON and the pcapng; here they would only widen every line.
+  std::vector<std::string> options;
+  if (tcp.mss.has_value()) options.push_back(absl::StrCat("mss ", *tcp.mss));
+  if (tcp.window_scale.has_value()) {
+    options.push_back(absl::StrCat("wscale ", static_cast<int>(*tcp.window_scale)));
+  }
+  if (!options.empty()) absl::StrAppend(&out, ", options [", absl::StrJoin(options, ","), "]");
   absl::StrAppend(&out, ", length ", tcp.payload_len);
   return out;
 }
