@@ -220,7 +220,10 @@ class LiveCapture::Worker {
     pcap_stat ps{};
     if (pcap_stats(handle_, &ps) != 0) return;
     absl::MutexLock lock(&mu_);
-    stats_.received = ps.ps_recv;
+    // `received` is what this handle delivered, not ps_recv: the kernel counts both copies of
+    // a loopback packet (outgoing and incoming) and libpcap discards the outgoing one, so
+    // ps_recv would be twice the packets a user sees on `lo`.
+    stats_.received = delivered_;
     stats_.kernel_dropped = ps.ps_drop;
     stats_.interface_dropped = ps.ps_ifdrop;
   }
@@ -235,6 +238,8 @@ class LiveCapture::Worker {
     p.bytes.assign(bytes, bytes + h->caplen);
     p.interface = self->interface_;
     self->callback_(std::move(p));
+    absl::MutexLock lock(&self->mu_);
+    ++self->delivered_;
   }
 
   // Reads everything the ring holds now; false if the handle failed (interface gone).
@@ -304,6 +309,7 @@ class LiveCapture::Worker {
   absl::Status applied_status_ ABSL_GUARDED_BY(mu_);
   bool exited_ ABSL_GUARDED_BY(mu_) = false;
   std::string exit_reason_ ABSL_GUARDED_BY(mu_);
+  uint64_t delivered_ ABSL_GUARDED_BY(mu_) = 0;
   CaptureStats stats_ ABSL_GUARDED_BY(mu_);
 };
 

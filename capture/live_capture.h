@@ -67,8 +67,9 @@ class LiveCapture {
   // read. Idempotent.
   void Stop();
 
-  // Sums pcap_stats over the handles (kernel and interface drops). After Stop() it returns the
-  // last values read before the handles were closed.
+  // Sums over the handles: packets delivered to the callback, and pcap_stats' kernel and
+  // interface drops. Refreshed by each capture thread every poll interval and at Stop(); after
+  // Stop() it returns the final values.
   CaptureStats Stats() const;
 
   // Link type of each handle, in interface order.
