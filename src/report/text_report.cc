@@ -188,7 +188,7 @@ void RenderSummary(const ReportInput& in, TimeNs zero, Page& page) {
         WrapText(EscapeForTerminal(absl::StrCat(number, std::string(FindingKindName(f.kind)), ": ",
                                                 AsciiPunctuation(f.summary))),
                  page.width(), 4);
-    // The number and kind stand out; the sentence stays plain.
+    // The first line of each finding (its number and kind) stands out.
     for (size_t i = 0; i < lines.size(); ++i) {
       page.Line(lines[i], i == 0 ? kBold : nullptr);
     }
