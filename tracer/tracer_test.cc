@@ -502,6 +502,71 @@ TEST_F(TracerTest, EpollWaitOnAPendingConnect) {
   EXPECT_EQ(gets[0]->resolved_error, ECONNREFUSED);
 }
 
+TEST_F(TracerTest, EveryTcpFdCallIsDecoded) {
+  for (int family : {AF_INET, AF_INET6}) {
+    SCOPED_TRACE(family == AF_INET ? "v4" : "v6");
+    sink_ = RecordingSink();
+    Listener server(family, SOCK_STREAM);
+    server.ServeEcho();
+    absl::StatusOr<int> rc = RunHelper({"tcpcalls", server.host(), std::to_string(server.port())});
+    ASSERT_TRUE(rc.ok()) << rc.status();
+    ASSERT_EQ(*rc, 0) << sink_.Dump();
+    const std::optional<FlowKey> flow = sink_.Named("connect")[0]->socket->Flow();
+    ASSERT_TRUE(flow);
+    for (const char* name : {"writev", "readv", "recvmsg", "read", "shutdown"}) {
+      const auto calls = sink_.Named(name);
+      ASSERT_EQ(calls.size(), 1u) << name << "\n" << sink_.Dump();
+      EXPECT_EQ(calls[0]->socket->Flow(), flow) << name;
+      EXPECT_EQ(calls[0]->error, 0) << name;
+    }
+    EXPECT_EQ(sink_.Named("writev")[0]->result, 4);
+    EXPECT_EQ(sink_.Named("readv")[0]->result, 4);
+    EXPECT_EQ(sink_.Named("read")[0]->result, 0) << "EOF after the server closed";
+    // glibc implements select() with the pselect6 system call.
+    ASSERT_EQ(sink_.Named("ppoll").size(), 1u) << sink_.Dump();
+    ASSERT_EQ(sink_.Named("pselect6").size(), 2u) << sink_.Dump();
+    for (const char* name : {"ppoll", "pselect6"}) {
+      for (const SyscallEvent* call : sink_.Named(name)) {
+        ASSERT_EQ(call->waited.size(), 1u) << name;
+        EXPECT_EQ(call->waited[0].socket.Flow(), flow) << name;
+        EXPECT_EQ(call->result, 1) << name;
+      }
+    }
+    // dup2 copied the identity to fd 40; fcntl(F_SETFL, O_NONBLOCK) made it non-blocking.
+    const auto shut = sink_.Named("shutdown");
+    EXPECT_EQ(shut[0]->fd, 40);
+    EXPECT_TRUE(shut[0]->nonblocking);
+    EXPECT_EQ(shut[0]->args, "SHUT_WR");
+    EXPECT_EQ(sink_.Named("close").size(), 2u) << sink_.Dump();
+  }
+}
+
+TEST_F(TracerTest, EveryUdpMessageCallIsDecoded) {
+  for (int family : {AF_INET, AF_INET6}) {
+    SCOPED_TRACE(family == AF_INET ? "v4" : "v6");
+    sink_ = RecordingSink();
+    Listener server(family, SOCK_DGRAM);
+    server.ServeEcho();
+    absl::StatusOr<int> rc = RunHelper({"udpcalls", server.host(), std::to_string(server.port())});
+    ASSERT_TRUE(rc.ok()) << rc.status();
+    ASSERT_EQ(*rc, 0) << sink_.Dump();
+    const std::string dest =
+        Endpoint{*IpAddress::Parse(server.host()), static_cast<uint16_t>(server.port())}.ToString();
+    for (const char* name : {"sendmsg", "recvmsg", "sendmmsg", "connect", "sendto", "recvfrom"}) {
+      const auto calls = sink_.Named(name);
+      ASSERT_EQ(calls.size(), 1u) << name << "\n" << sink_.Dump();
+      ASSERT_TRUE(calls[0]->address) << name;
+      EXPECT_EQ(calls[0]->address->ToString(), dest) << name;
+      EXPECT_EQ(calls[0]->error, 0) << name;
+    }
+    EXPECT_EQ(sink_.Named("sendmmsg")[0]->result, 2);
+    EXPECT_FALSE(sink_.Named("recvmmsg").empty());
+    const auto sends = sink_.Named("sendto");
+    ASSERT_TRUE(sends[0]->socket->Flow()) << "a connected UDP socket has a full flow";
+    EXPECT_EQ(sends[0]->socket->Flow()->remote.ToString(), dest);
+  }
+}
+
 // Starts the helper's echo server untraced; returns its pid once it listens.
 pid_t StartServer(int port, int seconds) {
   int p[2];

@@ -20,8 +20,10 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sys/epoll.h>
+#include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -216,6 +218,96 @@ int main(int argc, char** argv) {
     waitpid(child, nullptr, 0);
     if (std::strcmp(mode, "restart") == 0) return n == 1 ? 0 : 12;
     return n < 0 && e == EINTR ? 0 : 13;
+  }
+  if (std::strcmp(mode, "tcpcalls") == 0) {
+    // Every fd-level call on one TCP connection; the test's echo server answers once, then
+    // closes its end.
+    const int fd = Connect(host, port, SOCK_STREAM);
+    if (fd < 0) return 3;
+    char ping[] = "ping";
+    iovec out{ping, 4};
+    if (writev(fd, &out, 1) != 4) return 20;
+    pollfd p{fd, POLLIN, 0};
+    timespec ts{2, 0};
+    if (ppoll(&p, 1, &ts, nullptr) != 1) return 21;
+    char buf[16];
+    iovec in{buf, 4};
+    if (readv(fd, &in, 1) != 4) return 22;
+    fd_set rs;
+    FD_ZERO(&rs);
+    FD_SET(fd, &rs);
+    timeval tv{2, 0};
+    if (select(fd + 1, &rs, nullptr, nullptr, &tv) != 1) return 23;
+    FD_ZERO(&rs);
+    FD_SET(fd, &rs);
+    timespec ts2{2, 0};
+    if (pselect(fd + 1, &rs, nullptr, nullptr, &ts2, nullptr) != 1) return 24;
+    msghdr m{};
+    iovec in2{buf, sizeof(buf)};
+    m.msg_iov = &in2;
+    m.msg_iovlen = 1;
+    if (recvmsg(fd, &m, 0) != 0) return 25;  // the server closed: EOF
+    if (read(fd, buf, sizeof(buf)) != 0) return 26;
+    const int dupfd = dup2(fd, 40);
+    if (dupfd != 40) return 27;
+    fcntl(dupfd, F_SETFL, O_NONBLOCK);
+    close(fd);
+    if (shutdown(dupfd, SHUT_WR) != 0) return 28;
+    close(dupfd);
+    return 0;
+  }
+  if (std::strcmp(mode, "udpcalls") == 0) {
+    // sendmsg/recvmsg with addresses, sendmmsg/recvmmsg, then connected send/recv.
+    sockaddr_storage ss;
+    const socklen_t len = MakeAddr(host, port, &ss);
+    const int fd = socket(ss.ss_family, SOCK_DGRAM, 0);
+    timeval tv{2, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    char ping[] = "ping";
+    iovec out{ping, 4};
+    msghdr m{};
+    m.msg_name = &ss;
+    m.msg_namelen = len;
+    m.msg_iov = &out;
+    m.msg_iovlen = 1;
+    if (sendmsg(fd, &m, 0) != 4) return 30;
+    char buf[16];
+    sockaddr_storage from{};
+    iovec in{buf, sizeof(buf)};
+    msghdr r{};
+    r.msg_name = &from;
+    r.msg_namelen = sizeof(from);
+    r.msg_iov = &in;
+    r.msg_iovlen = 1;
+    if (recvmsg(fd, &r, 0) != 4) return 31;
+    mmsghdr mm[2] = {};
+    for (auto& h : mm) {
+      h.msg_hdr.msg_name = &ss;
+      h.msg_hdr.msg_namelen = len;
+      h.msg_hdr.msg_iov = &out;
+      h.msg_hdr.msg_iovlen = 1;
+    }
+    if (sendmmsg(fd, mm, 2, 0) != 2) return 32;
+    char b1[16];
+    char b2[16];
+    iovec i1{b1, sizeof(b1)};
+    iovec i2{b2, sizeof(b2)};
+    mmsghdr rm[2] = {};
+    rm[0].msg_hdr.msg_iov = &i1;
+    rm[0].msg_hdr.msg_iovlen = 1;
+    rm[1].msg_hdr.msg_iov = &i2;
+    rm[1].msg_hdr.msg_iovlen = 1;
+    int got = 0;
+    for (int i = 0; i < 4 && got < 2; ++i) {
+      const int n = recvmmsg(fd, rm + got, 2 - got, MSG_WAITFORONE, nullptr);
+      if (n <= 0) return 33;
+      got += n;
+    }
+    if (connect(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0) return 34;
+    if (send(fd, "ping", 4, 0) != 4) return 35;
+    if (recv(fd, buf, sizeof(buf), 0) != 4) return 36;
+    close(fd);
+    return 0;
   }
   if (std::strcmp(mode, "uid") == 0) {
     return getuid() == static_cast<uid_t>(std::atoi(argv[2])) &&
