@@ -24,7 +24,9 @@ std::string Seconds(TimeNs d) {
   const double s = static_cast<double>(d) / 1e9;
   if (s >= 10) return absl::StrFormat("%.1f s", s);
   if (s >= 1) return absl::StrFormat("%.2f s", s);
-  return absl::StrFormat("%d ms", static_cast<int64_t>(d / 1'000'000));
+  if (d >= 10'000'000) return absl::StrFormat("%d ms", static_cast<int64_t>(d / 1'000'000));
+  if (d >= 1'000'000) return absl::StrFormat("%.1f ms", static_cast<double>(d) / 1e6);
+  return absl::StrFormat("%d us", static_cast<int64_t>(d / 1'000));
 }
 
 std::string TimeList(const std::vector<TimeNs>& times) {

@@ -18,7 +18,7 @@ Finding NewFinding(FindingKind kind, const SyscallEvent& call, const std::option
 
 // "connect()".
 std::string CallName(const SyscallEvent& call);
-// "21.3 s", "3.02 s", "250 ms".
+// "21.3 s", "3.02 s", "250 ms", "3.5 ms", "838 us".
 std::string Seconds(TimeNs d);
 // "12:00:01.100, +1.02 s, +3.06 s": the first time of day, then offsets from it.
 std::string TimeList(const std::vector<TimeNs>& times);
