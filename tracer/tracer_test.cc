@@ -701,6 +701,34 @@ TEST_F(TracerTest, AttachToMissingPidIsAOneLineError) {
   EXPECT_NE(std::string(t.status().message()).find("999999999"), std::string::npos);
 }
 
+TEST_F(TracerTest, AttachWithoutPermissionIsAOneLineError) {
+  // A process that may not ptrace its target: an unprivileged child attaching to init.
+  int pipefd[2];
+  ASSERT_EQ(pipe(pipefd), 0);
+  const pid_t child = fork();
+  if (child == 0) {
+    close(pipefd[0]);
+    char verdict = 'x';
+    if (setgid(65534) == 0 && setuid(65534) == 0) {
+      RecordingSink sink;
+      absl::StatusOr<std::unique_ptr<Tracer>> t = Tracer::Attach({1}, &sink);
+      if (!t.ok() && t.status().code() == absl::StatusCode::kPermissionDenied &&
+          std::string(t.status().message()).find('\n') == std::string::npos) {
+        verdict = 'y';
+      }
+    }
+    (void)!write(pipefd[1], &verdict, 1);
+    _exit(0);
+  }
+  close(pipefd[1]);
+  char verdict = 0;
+  ASSERT_EQ(read(pipefd[0], &verdict, 1), 1);
+  close(pipefd[0]);
+  waitpid(child, nullptr, 0);
+  EXPECT_EQ(verdict, 'y');
+  EXPECT_EQ(ProcState(1).find("tracing stop"), std::string::npos);
+}
+
 TEST_F(TracerTest, AttachedProcessExitingMidTraceEndsRun) {
   const pid_t pid = fork();
   if (pid == 0) {
