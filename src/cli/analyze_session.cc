@@ -193,14 +193,9 @@ int RunAnalyzeSession(const Options& options) {
       Note(std::string(s.message()));
     }
   }
-  if (options.json) {
-    (*out)->Write(report::RenderJson(input));
-  } else {
-    report::TextOptions text;
-    text.width = (*out)->width();
-    text.color = options.color && (*out)->is_terminal() && std::getenv("NO_COLOR") == nullptr;
-    text.all = options.all;
-    (*out)->Write(report::RenderText(input, text));
+  if (absl::Status written = (*out)->WriteReport(input, options); !written.ok()) {
+    Note(absl::StrCat("writing the report: ", written.message()));
+    return 1;
   }
   return 0;
 }

@@ -408,14 +408,8 @@ int RunLiveSession(const Options& options) {
     if (options.json) {
       (*out)->Write(report::RenderEventsJson(info, input.capture, input.calls, input.processes));
     }
-  } else if (options.json) {
-    (*out)->Write(report::RenderJson(input));
-  } else {
-    report::TextOptions text;
-    text.width = (*out)->width();
-    text.color = options.color && (*out)->is_terminal() && std::getenv("NO_COLOR") == nullptr;
-    text.all = options.all;
-    (*out)->Write(report::RenderText(input, text));
+  } else if (absl::Status written = (*out)->WriteReport(input, options); !written.ok()) {
+    Warn(absl::StrCat("writing the report: ", written.message()));
   }
   if (!status.ok()) return 1;
   return *status;

@@ -44,6 +44,15 @@ ReportOutput::~ReportOutput() {
   }
 }
 
+absl::Status ReportOutput::WriteReport(const report::ReportInput& input, const Options& options) {
+  if (options.json) return report::WriteJson(input, file_);
+  report::TextOptions text;
+  text.width = width_;
+  text.color = options.color && is_terminal_ && std::getenv("NO_COLOR") == nullptr;
+  text.all = options.all;
+  return report::WriteText(input, text, file_);
+}
+
 void ReportOutput::Write(const std::string& text) {
   fwrite(text.data(), 1, text.size(), file_);
   fflush(file_);

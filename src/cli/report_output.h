@@ -5,6 +5,8 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "src/cli/options.h"
+#include "src/report/report.h"
 
 namespace netcorr::cli {
 
@@ -18,6 +20,9 @@ class ReportOutput {
   ReportOutput& operator=(const ReportOutput&) = delete;
 
   void Write(const std::string& text);
+  // The end-of-session report, text or JSON as the options say, streamed in chunks. Colour only
+  // on a terminal, without --no-color and without NO_COLOR in the environment.
+  absl::Status WriteReport(const report::ReportInput& input, const Options& options);
   bool is_terminal() const { return is_terminal_; }
   // The terminal's width; COLUMNS or 120 when it is not a terminal.
   int width() const { return width_; }
