@@ -3,6 +3,8 @@
 #include <pcap/pcap.h>
 #include <stdio.h>
 
+#include <limits>
+
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 
@@ -13,6 +15,18 @@ namespace {
 absl::StatusOr<std::unique_ptr<PcapFileReader>> OpenError(const std::string& name,
                                                           const char* why) {
   return absl::InvalidArgumentError(absl::StrCat("cannot read capture file ", name, ": ", why));
+}
+
+// Seconds + nanoseconds (libpcap puts nanoseconds in tv_usec at NANO precision) to TimeNs. A
+// file can claim any 32/64-bit seconds value; past year 2262 the nanosecond count saturates
+// instead of overflowing.
+TimeNs ToTimeNs(int64_t seconds, int64_t nanos) {
+  TimeNs ns = 0;
+  if (__builtin_mul_overflow(seconds, int64_t{1'000'000'000}, &ns) ||
+      __builtin_add_overflow(ns, nanos, &ns)) {
+    return seconds < 0 ? std::numeric_limits<TimeNs>::min() : std::numeric_limits<TimeNs>::max();
+  }
+  return ns;
 }
 
 }  // namespace
@@ -66,7 +80,7 @@ absl::StatusOr<std::optional<RawPacket>> PcapFileReader::Next() {
         absl::StrCat("capture file ", name_, " is damaged: ", pcap_geterr(handle_)));
   }
   RawPacket p;
-  p.ts = static_cast<TimeNs>(header->ts.tv_sec) * 1'000'000'000 + header->ts.tv_usec;
+  p.ts = ToTimeNs(header->ts.tv_sec, header->ts.tv_usec);
   p.link_type = link_type_;
   p.wire_len = header->len;
   p.bytes.assign(data, data + header->caplen);

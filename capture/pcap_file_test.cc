@@ -7,6 +7,7 @@
 
 #include <fstream>
 #include <iterator>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -242,6 +243,40 @@ TEST(PcapFileReaderTest, OneLineErrors) {
   const std::string empty = dir.File("empty.pcap");
   WriteAll(empty, {});
   EXPECT_FALSE(PcapFileReader::Open(empty).ok());
+}
+
+// A pcapng block, little-endian: type, total length, body (padded by the caller), length.
+Bytes Block(uint32_t type, const Bytes& body) {
+  Bytes b;
+  auto put32 = [&b](uint32_t v) {
+    for (int i = 0; i < 4; ++i) b.push_back(static_cast<uint8_t>(v >> (8 * i)));
+  };
+  put32(type);
+  put32(static_cast<uint32_t>(body.size() + 12));
+  b.insert(b.end(), body.begin(), body.end());
+  put32(static_cast<uint32_t>(body.size() + 12));
+  return b;
+}
+
+// A file may claim timestamps far past what int64 nanoseconds hold (here: 2^40 seconds, with
+// a one-second resolution); the reader saturates instead of overflowing (UBSan checks).
+TEST(PcapFileReaderTest, HugeTimestampSaturates) {
+  const Bytes shb = Block(0x0A0D0D0A, {0x4D, 0x3C, 0x2B, 0x1A, 1, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF,
+                                       0xFF, 0xFF, 0xFF, 0xFF});
+  const Bytes idb = Block(1, {1, 0, 0, 0, 0, 0, 1, 0,  // Ethernet, snaplen 65536
+                              9, 0, 1, 0, 0, 0, 0, 0,  // if_tsresol = 10^0: seconds
+                              0, 0, 0, 0});            // end of options
+  Bytes epb_body = {0, 0, 0, 0,                        // interface 0
+                    0, 1, 0, 0, 0, 0, 0, 0,            // timestamp high 256, low 0: 2^40 s
+                    4, 0, 0, 0, 4, 0, 0, 0, 1, 2, 3, 4};
+  const Bytes file = Concat(Concat(shb, idb), Block(6, epb_body));
+  auto r = PcapFileReader::OpenMemory(file, "huge.pcapng");
+  ASSERT_TRUE(r.ok()) << r.status();
+  auto got = (*r)->Next();
+  ASSERT_TRUE(got.ok()) << got.status();
+  ASSERT_TRUE(got->has_value());
+  EXPECT_EQ((*got)->ts, std::numeric_limits<TimeNs>::max());
+  EXPECT_EQ((*got)->bytes, (Bytes{1, 2, 3, 4}));
 }
 
 TEST(PcapFileReaderTest, TruncatedRecordIsAnErrorAfterTheGoodOnes) {
