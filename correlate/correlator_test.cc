@@ -429,6 +429,28 @@ TEST_P(CorrelatorTest, LongReceiveOnUnconnectedSocketStillFindsItsRequests) {
   EXPECT_THAT(f[0].evidence, ElementsAre(1));
 }
 
+TEST_P(CorrelatorTest, UnconnectedSocketTimesOutOnAPortUnreachable) {
+  const Endpoint d = w.Server(7000);
+  SyscallEvent send = Call(10, "sendto", 5, kT0, kT0 + 1000, 0, 20);
+  send.socket = UdpSocket(2005, c, std::nullopt);
+  send.address = d;
+  corr.AddSyscall(send);
+  corr.AddPacket(UdpPacket(1, kT0 + 500, c, d, 20));
+  corr.AddPacket(IcmpPacket(2, kT0 + kMs, w.server, w.client, FlowKey{Transport::kUdp, c, d},
+                            w.v6 ? 1 : 3, w.v6 ? 4 : 3));
+  SyscallEvent recv = Call(11, "recvfrom", 5, kT0 + kMs, kT0 + 500 * kMs, EAGAIN);
+  recv.socket = UdpSocket(2005, c, std::nullopt);
+  corr.AddSyscall(recv);
+  // The retry after the timeout is not part of the first wait.
+  corr.AddPacket(UdpPacket(3, kT0 + 501 * kMs, c, d, 20));
+  std::vector<Finding> f = All();
+  ASSERT_THAT(f, SizeIs(1));
+  EXPECT_EQ(f[0].kind, FindingKind::kIcmpUnreachable);
+  EXPECT_EQ(f[0].call.id, 11u);
+  EXPECT_THAT(f[0].evidence, ElementsAre(1, 2));
+  EXPECT_THAT(f[0].hint, HasSubstr("nothing listens on UDP " + d.ToString()));
+}
+
 TEST_P(CorrelatorTest, NonBlockingEagainIsNormal) {
   const Endpoint d = w.Server(7000);
   corr.AddPacket(UdpPacket(1, kT0, c, d, 20));

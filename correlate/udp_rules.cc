@@ -126,7 +126,20 @@ std::optional<Finding> DecideNoResponse(const SyscallEvent& call, const FlowKey&
     if (r.ts <= until) requests.push_back(r);
   }
   if (requests.empty()) return std::nullopt;
-  const uint32_t total = record.udp.unanswered[local].total();
+  // Count only what was sent before the call gave up (the list keeps the first kMax).
+  const RefList& pending = record.udp.unanswered[local];
+  const uint32_t total = pending.total() > pending.items().size()
+                             ? pending.total()
+                             : static_cast<uint32_t>(requests.size());
+  // RFC 1122 4.1.3.3 / udp(7): an ICMP error is reported to the application only on a
+  // connected socket; an unconnected one just waits. If the error was captured, it is the
+  // answer the program never saw.
+  for (const IcmpRecord& i : record.udp.icmp) {
+    if (i.reported || i.ref.ts < requests.front().ts || i.ref.ts > until + ctx.options.grace_ns) {
+      continue;
+    }
+    return IcmpUnreachable(call, flow, call.error, i, requests, ctx);
+  }
   if (!ctx.capture.available || ctx.capture.kernel_dropped + ctx.capture.interface_dropped > 0) {
     // The answer may have arrived and been lost by the capture: do not claim silence.
     return Unexplained(call, flow, call.error,
