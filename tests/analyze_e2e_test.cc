@@ -12,12 +12,15 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
-#include "tests/support/json_reader.h"
+#include "src/report/json_test_parser.h"
 #include "tests/support/processes.h"
 #include "tests/world/world.h"
 
 namespace netcorr::testing {
 namespace {
+
+using ::netcorr::report::testing::JsonValue;
+using ::netcorr::report::testing::ParseJson;
 
 struct Case {
   std::string name;
@@ -75,7 +78,7 @@ class AnalyzeE2e : public ::testing::TestWithParam<Case> {
     if (!run.ok()) return JsonValue();
     EXPECT_EQ(run->exit_code, 0) << run->err;
     analyze_stderr_ = run->err;
-    auto report = JsonValue::Parse(ReadFile(dir_.File("report.json")));
+    auto report = ParseJson(ReadFile(dir_.File("report.json")));
     EXPECT_TRUE(report.ok()) << report.status() << "\n" << run->err;
     return report.ok() ? *report : JsonValue();
   }
@@ -94,13 +97,12 @@ TEST_P(AnalyzeE2e, GivesTheLiveSessionsFinding) {
   Record(c.program, c.program_args);
   const JsonValue report = Analyze();
   bool found = false;
-  for (const JsonValue& f : report["findings"].array()) {
-    if (f["kind"].string() == c.kind && f["call"]["name"].string() == c.call) {
+  for (const JsonValue& f : report["findings"].array) {
+    if (f["kind"].string == c.kind && f["call"]["name"].string == c.call) {
       found = true;
-      EXPECT_FALSE(f["evidence"].array().empty() && c.kind != "no_packet_sent");
+      EXPECT_FALSE(f["evidence"].array.empty() && c.kind != "no_packet_sent");
     }
-    EXPECT_NE(f["kind"].string(), "unexplained") << f["summary"].string() << "\n"
-                                                 << analyze_stderr_;
+    EXPECT_NE(f["kind"].string, "unexplained") << f["summary"].string << "\n" << analyze_stderr_;
   }
   EXPECT_TRUE(found) << "no " << c.kind << " finding; program said:\n"
                      << program_output_ << "\nnetcorr said:\n"

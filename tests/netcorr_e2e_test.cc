@@ -18,12 +18,15 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
-#include "tests/support/json_reader.h"
+#include "src/report/json_test_parser.h"
 #include "tests/support/processes.h"
 #include "tests/world/world.h"
 
 namespace netcorr::testing {
 namespace {
+
+using ::netcorr::report::testing::JsonValue;
+using ::netcorr::report::testing::ParseJson;
 
 std::string Netcorr() { return NETCORR_BINARY; }
 
@@ -58,7 +61,7 @@ class NetcorrE2e : public ::testing::TestWithParam<bool> {
     if (!run.ok()) return t;
     t.run = *run;
     EXPECT_FALSE(t.run.timed_out) << t.run.err;
-    auto parsed = JsonValue::Parse(ReadFile(JsonPath()));
+    auto parsed = ParseJson(ReadFile(JsonPath()));
     EXPECT_TRUE(parsed.ok()) << parsed.status() << "\nstderr:\n" << t.run.err;
     if (parsed.ok()) t.report = *parsed;
     return t;
@@ -66,16 +69,16 @@ class NetcorrE2e : public ::testing::TestWithParam<bool> {
 
   // The finding about the first call named `call`; fails the test if there is none.
   const JsonValue* FindingFor(const Traced& t, const std::string& call) {
-    for (const JsonValue& f : t.report["findings"].array()) {
-      if (f["call"]["name"].string() == call) return &f;
+    for (const JsonValue& f : t.report["findings"].array) {
+      if (f["call"]["name"].string == call) return &f;
     }
     ADD_FAILURE() << "no finding for " << call << "() in:\n" << t.run.err;
     return nullptr;
   }
 
   const JsonValue* Packet(const Traced& t, int64_t id) {
-    for (const JsonValue& p : t.report["packets"].array()) {
-      if (p["id"].integer() == id) return &p;
+    for (const JsonValue& p : t.report["packets"].array) {
+      if (p["id"].int_value == id) return &p;
     }
     return nullptr;
   }
@@ -90,32 +93,32 @@ TEST_P(NetcorrE2e, RefusedConnectIsExplainedByTheServersRst) {
   EXPECT_TRUE(absl::StrContains(t.run.out, "result: connect ECONNREFUSED")) << t.run.out;
   const JsonValue* f = FindingFor(t, "connect");
   ASSERT_NE(f, nullptr);
-  EXPECT_EQ((*f)["kind"].string(), "refused_by_rst");
-  EXPECT_EQ((*f)["call"]["errno"].string(), "ECONNREFUSED");
-  EXPECT_EQ((*f)["flow"]["remote"]["ip"].string(), Server());
-  EXPECT_EQ((*f)["flow"]["remote"]["port"].integer(), 7001);
+  EXPECT_EQ((*f)["kind"].string, "refused_by_rst");
+  EXPECT_EQ((*f)["call"]["errno"].string, "ECONNREFUSED");
+  EXPECT_EQ((*f)["flow"]["remote"]["ip"].string, Server());
+  EXPECT_EQ((*f)["flow"]["remote"]["port"].int_value, 7001);
 
   // The evidence is our SYN and the server's RST, both stamped while connect() ran: one
   // clock for calls and packets.
   bool saw_syn = false, saw_rst = false;
-  const int64_t entry = (*f)["call"]["entry_ns"].integer();
-  const int64_t exit = (*f)["call"]["exit_ns"].integer();
-  for (const JsonValue& id : (*f)["evidence"].array()) {
-    const JsonValue* p = Packet(t, id.integer());
-    ASSERT_NE(p, nullptr) << "evidence id " << id.integer() << " is not in packets[]";
-    const std::string flags = (*p)["tcp"]["flags"].string();
+  const int64_t entry = (*f)["call"]["entry_ns"].int_value;
+  const int64_t exit = (*f)["call"]["exit_ns"].int_value;
+  for (const JsonValue& id : (*f)["evidence"].array) {
+    const JsonValue* p = Packet(t, id.int_value);
+    ASSERT_NE(p, nullptr) << "evidence id " << id.int_value << " is not in packets[]";
+    const std::string flags = (*p)["tcp"]["flags"].string;
     if (flags == "SYN") saw_syn = true;
     if (absl::StrContains(flags, "RST")) {
       saw_rst = true;
-      EXPECT_EQ((*p)["src"]["ip"].string(), Server());
+      EXPECT_EQ((*p)["src"]["ip"].string, Server());
     }
-    EXPECT_GE((*p)["ts_ns"].integer(), entry);
-    EXPECT_LE((*p)["ts_ns"].integer(), exit);
+    EXPECT_GE((*p)["ts_ns"].int_value, entry);
+    EXPECT_LE((*p)["ts_ns"].int_value, exit);
   }
   EXPECT_TRUE(saw_syn);
   EXPECT_TRUE(saw_rst);
-  for (const JsonValue& other : t.report["findings"].array()) {
-    EXPECT_NE(other["kind"].string(), "unexplained") << other["summary"].string();
+  for (const JsonValue& other : t.report["findings"].array) {
+    EXPECT_NE(other["kind"].string, "unexplained") << other["summary"].string;
   }
 }
 
@@ -126,10 +129,10 @@ TEST_P(NetcorrE2e, DroppedSynsAreListedWhenTheAppGivesUp) {
   EXPECT_TRUE(absl::StrContains(t.run.out, "result: connect timeout")) << t.run.out;
   const JsonValue* f = FindingFor(t, "connect");
   ASSERT_NE(f, nullptr);
-  EXPECT_EQ((*f)["kind"].string(), "syn_unanswered") << (*f)["summary"].string();
+  EXPECT_EQ((*f)["kind"].string, "syn_unanswered") << (*f)["summary"].string;
   // The kernel retransmits the SYN after 1 s: two SYNs in 1.5 s.
-  EXPECT_GE((*f)["handshake"]["syn_count"].integer(), 2);
-  EXPECT_FALSE((*f)["handshake"]["syn_ack_seen"].boolean());
+  EXPECT_GE((*f)["handshake"]["syn_count"].int_value, 2);
+  EXPECT_FALSE((*f)["handshake"]["syn_ack_seen"].boolean);
 }
 
 TEST_P(NetcorrE2e, RouterRejectNamesTheRouterAsTheIcmpSender) {
@@ -138,10 +141,10 @@ TEST_P(NetcorrE2e, RouterRejectNamesTheRouterAsTheIcmpSender) {
   EXPECT_TRUE(absl::StrContains(t.run.out, "result: connect EHOSTUNREACH")) << t.run.out;
   const JsonValue* f = FindingFor(t, "connect");
   ASSERT_NE(f, nullptr);
-  EXPECT_EQ((*f)["kind"].string(), "icmp_unreachable") << (*f)["summary"].string();
-  EXPECT_EQ((*f)["icmp"]["sender"].string(), Router());
-  EXPECT_EQ((*f)["icmp"]["sender_role"].string(), "hop");
-  EXPECT_TRUE(absl::StrContains((*f)["summary"].string(), Router())) << (*f)["summary"].string();
+  EXPECT_EQ((*f)["kind"].string, "icmp_unreachable") << (*f)["summary"].string;
+  EXPECT_EQ((*f)["icmp"]["sender"].string, Router());
+  EXPECT_EQ((*f)["icmp"]["sender_role"].string, "hop");
+  EXPECT_TRUE(absl::StrContains((*f)["summary"].string, Router())) << (*f)["summary"].string;
 }
 
 TEST_P(NetcorrE2e, ServerResetMidConnectionIsResetByPeer) {
@@ -150,12 +153,12 @@ TEST_P(NetcorrE2e, ServerResetMidConnectionIsResetByPeer) {
       {ExamplePath("tcp_client"), "--host", Server(), "--port", "7004", "--read-timeout", "2000"});
   EXPECT_TRUE(absl::StrContains(t.run.out, "ECONNRESET")) << t.run.out;
   bool found = false;
-  for (const JsonValue& f : t.report["findings"].array()) {
-    if (f["kind"].string() != "reset_by_peer") continue;
+  for (const JsonValue& f : t.report["findings"].array) {
+    if (f["kind"].string != "reset_by_peer") continue;
     found = true;
-    EXPECT_EQ(f["call"]["errno"].string(), "ECONNRESET");
-    EXPECT_TRUE(f["stream"]["rst_from_peer"].boolean());
-    EXPECT_GT(f["stream"]["bytes_sent"].integer(), 0);
+    EXPECT_EQ(f["call"]["errno"].string, "ECONNRESET");
+    EXPECT_TRUE(f["stream"]["rst_from_peer"].boolean);
+    EXPECT_GT(f["stream"]["bytes_sent"].int_value, 0);
   }
   EXPECT_TRUE(found) << t.run.err;
 }
@@ -166,8 +169,8 @@ TEST_P(NetcorrE2e, DnsQueryWithoutAnswerIsNoResponse) {
                     "example.test", "--timeout", "500", "--tries", "2"});
   EXPECT_TRUE(absl::StrContains(t.run.out, "result: recv EAGAIN")) << t.run.out;
   bool found = false;
-  for (const JsonValue& f : t.report["findings"].array()) {
-    if (f["kind"].string() == "no_response") found = true;
+  for (const JsonValue& f : t.report["findings"].array) {
+    if (f["kind"].string == "no_response") found = true;
   }
   EXPECT_TRUE(found) << t.run.err;
 }
@@ -178,11 +181,11 @@ TEST_P(NetcorrE2e, DnsServfailIsADnsError) {
                     "broken.test", "--timeout", "1000"});
   EXPECT_TRUE(absl::StrContains(t.run.out, "result: dns SERVFAIL")) << t.run.out;
   bool found = false;
-  for (const JsonValue& f : t.report["findings"].array()) {
-    if (f["kind"].string() != "dns_error") continue;
+  for (const JsonValue& f : t.report["findings"].array) {
+    if (f["kind"].string != "dns_error") continue;
     found = true;
-    EXPECT_EQ(f["dns"]["rcode_name"].string(), "SERVFAIL");
-    EXPECT_EQ(f["dns"]["name"].string(), "broken.test");
+    EXPECT_EQ(f["dns"]["rcode_name"].string, "SERVFAIL");
+    EXPECT_EQ(f["dns"]["name"].string, "broken.test");
   }
   EXPECT_TRUE(found) << t.run.err;
 }
@@ -193,7 +196,7 @@ TEST_P(NetcorrE2e, NoRouteMeansNoPacketWasSent) {
   EXPECT_TRUE(absl::StrContains(t.run.out, "ENETUNREACH")) << t.run.out;
   const JsonValue* f = FindingFor(t, "connect");
   ASSERT_NE(f, nullptr);
-  EXPECT_EQ((*f)["kind"].string(), "no_packet_sent") << (*f)["summary"].string();
+  EXPECT_EQ((*f)["kind"].string, "no_packet_sent") << (*f)["summary"].string;
   EXPECT_EQ((*f)["evidence"].size(), 0u);
 }
 
@@ -288,13 +291,13 @@ TEST(NetcorrAttach, ExplainsAFailureOfAnAttachedProgram) {
       RunCommand({Netcorr(), "--json", "-o", json, "-p", absl::StrCat(client)}, absl::Seconds(30));
   ASSERT_TRUE(run.ok()) << run.status();
   EXPECT_EQ(run->exit_code, 0) << run->err;
-  auto report = JsonValue::Parse(ReadFile(json));
+  auto report = ParseJson(ReadFile(json));
   ASSERT_TRUE(report.ok()) << report.status() << run->err;
   bool refused = false;
-  for (const JsonValue& f : (*report)["findings"].array()) {
-    if (f["kind"].string() == "refused_by_rst" && f["call"]["name"].string() == "connect") {
+  for (const JsonValue& f : (*report)["findings"].array) {
+    if (f["kind"].string == "refused_by_rst" && f["call"]["name"].string == "connect") {
       refused = true;
-      EXPECT_EQ(f["call"]["pid"].integer(), client);
+      EXPECT_EQ(f["call"]["pid"].int_value, client);
       EXPECT_EQ(f["evidence"].size(), 2u);
     }
   }

@@ -111,13 +111,14 @@ std::string Tags(const std::vector<int>& findings) {
 void RenderHeader(const ReportInput& in, TimeNs zero, Page& page) {
   const SessionInfo& s = in.session;
   std::string what;
-  if (!s.command.empty()) {
+  if (s.mode == "analyze") {
+    what = s.command.empty() ? "analyzed recorded files"
+                             : absl::StrCat("analyzed ", absl::StrJoin(s.command, " and "));
+  } else if (!s.command.empty()) {
     what = absl::StrCat("traced `", ShellQuote(s.command), "`");
     if (!s.pids.empty()) absl::StrAppend(&what, " (pid ", absl::StrJoin(s.pids, ", "), ")");
   } else if (!s.pids.empty()) {
     what = absl::StrCat("attached to pid ", absl::StrJoin(s.pids, ", "));
-  } else if (s.mode == "analyze") {
-    what = "analyzed recorded files";
   } else {
     what = "traced session";
   }

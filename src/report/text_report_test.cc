@@ -271,6 +271,16 @@ TEST(TextReportTest, HeaderSummaryAndProcesses) {
                                 "    [4300] killed by SIGKILL at +21.000000\n"));
 }
 
+TEST(TextReportTest, AnalyzeHeaderNamesTheFiles) {
+  Session s = MakeSession();
+  ReportInput in = s.Input();
+  in.session.mode = "analyze";
+  in.session.command = {"app.strace", "app.pcap"};
+  in.session.pids.clear();
+  const std::string text = RenderText(in, TextOptions{100, false, false});
+  EXPECT_TRUE(absl::StartsWith(text, "netcorr 0.1.0: analyzed app.strace and app.pcap\n")) << text;
+}
+
 TEST(TextReportTest, NoCaptureAndNoFindings) {
   Session s = MakeSession();
   ReportInput in = s.Input();
