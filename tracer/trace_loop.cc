@@ -28,6 +28,9 @@ namespace {
 
 constexpr int kSeizeOptions = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEEXEC | PTRACE_O_TRACECLONE;
 constexpr int kForkOptions = PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK;
+// After a stop request a launched program first gets time to end by itself (Ctrl-C reached it
+// too, from the terminal: its own SIGINT handling runs undisturbed), then SIGTERM, then SIGKILL.
+constexpr TimeNs kSelfExitGraceNs = 500'000'000;
 constexpr TimeNs kKillGraceNs = 3'000'000'000;
 constexpr TimeNs kDetachWaitNs = 2'000'000'000;
 
@@ -350,7 +353,14 @@ absl::StatusOr<int> TraceLoop::Run() {
       // Tearing down a launched program: poll so the grace period can end in SIGKILL.
       tid = waitpid(-1, &status, __WALL | WNOHANG);
       if (tid == 0) {
-        if (!killed_hard_ && NowRealtimeNs() > kill_deadline_ns_) {
+        const TimeNs t = NowRealtimeNs();
+        if (!termed_ && t > term_deadline_ns_) {
+          absl::flat_hash_set<pid_t> groups;
+          for (auto& [other, tr] : tracees_) groups.insert(tr->tgid);
+          for (pid_t g : groups) kill(g, SIGTERM);
+          termed_ = true;
+          kill_deadline_ns_ = t + kKillGraceNs;
+        } else if (termed_ && !killed_hard_ && t > kill_deadline_ns_) {
           KillAll(SIGKILL);
           killed_hard_ = true;
         }
@@ -391,11 +401,9 @@ void TraceLoop::HandleStopRequest() {
     DetachAll();
     return;
   }
-  // Launch: ask the program(s) to end like `timeout` would, then insist.
-  absl::flat_hash_set<pid_t> groups;
-  for (auto& [tid, t] : tracees_) groups.insert(t->tgid);
-  for (pid_t g : groups) kill(g, SIGTERM);
-  kill_deadline_ns_ = now + kKillGraceNs;
+  // Launch: let the program end by itself, then ask like `timeout` would, then insist (Run's
+  // polling loop does both).
+  term_deadline_ns_ = now + kSelfExitGraceNs;
 }
 
 void TraceLoop::KillAll(int sig) {

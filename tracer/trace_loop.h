@@ -122,6 +122,8 @@ class TraceLoop {
   uint64_t next_id_ = 1;
   std::optional<int> exit_status_;
   bool stopping_ = false;
+  TimeNs term_deadline_ns_ = 0;
+  bool termed_ = false;
   TimeNs kill_deadline_ns_ = 0;
   bool killed_hard_ = false;
   std::atomic<bool> stop_requested_{false};

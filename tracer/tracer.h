@@ -86,9 +86,10 @@ class Tracer {
   // once every attached process has exited).
   absl::StatusOr<int> Run();
 
-  // Async-signal-safe. Calls still blocked are reported unfinished; then launch mode sends
-  // SIGTERM to the program (SIGKILL to every tracee after a grace period of 3 s) and attach
-  // mode detaches from every thread, leaving the processes running.
+  // Async-signal-safe. Calls still blocked are reported unfinished and later calls are not
+  // reported. Launch mode then gives the program 0.5 s to end by itself (a terminal's Ctrl-C
+  // reached it too), sends SIGTERM, and SIGKILL to every tracee 3 s later; attach mode
+  // detaches from every thread, leaving the processes running.
   void RequestStop();
 
   // The launched program, or the first attached process.

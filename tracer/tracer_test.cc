@@ -567,6 +567,26 @@ TEST_F(TracerTest, EveryUdpMessageCallIsDecoded) {
   }
 }
 
+TEST_F(TracerTest, CtrlCReachesTheProgramFirst) {
+  // A terminal's Ctrl-C sends SIGINT to netcorr and to the program together: the program's
+  // own reaction decides its exit status, not a SIGTERM from netcorr.
+  LaunchSpec spec;
+  spec.argv = {TRACER_HELPER_PATH, "sleep", "5"};
+  absl::StatusOr<std::unique_ptr<Tracer>> t = Tracer::Launch(spec, &sink_);
+  ASSERT_TRUE(t.ok()) << t.status();
+  Tracer* tracer = t->get();
+  const pid_t pid = tracer->main_pid();
+  std::thread terminal([tracer, pid] {
+    std::this_thread::sleep_for(200ms);
+    kill(pid, SIGINT);
+    tracer->RequestStop();
+  });
+  absl::StatusOr<int> rc = tracer->Run();
+  terminal.join();
+  ASSERT_TRUE(rc.ok()) << rc.status();
+  EXPECT_EQ(*rc, 128 + SIGINT);
+}
+
 // Starts the helper's echo server untraced; returns its pid once it listens.
 pid_t StartServer(int port, int seconds) {
   int p[2];
