@@ -20,7 +20,6 @@
 
 #include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "tracer/seccomp_filter.h"
 
 namespace netcorr::tracer {
@@ -490,8 +489,8 @@ TraceLoop::Tracee& TraceLoop::Adopt(pid_t tid, const Tracee* parent) {
   return ref;
 }
 
-void TraceLoop::OnNewChild(Tracee& parent, pid_t child, bool maybe_thread) {
-  (void)maybe_thread;
+void TraceLoop::OnNewChild(Tracee& parent, pid_t child) {
+  // The child may have reported its first stop before this event; then it is known already.
   if (Find(child) == nullptr) Adopt(child, &parent);
 }
 
@@ -588,7 +587,7 @@ void TraceLoop::Handle(pid_t tid, const WaitStatus& ws) {
     case WaitStatus::Kind::kCloneEvent: {
       unsigned long child = 0;
       if (ptrace(PTRACE_GETEVENTMSG, tid, 0, &child) == 0 && child != 0) {
-        OnNewChild(*t, static_cast<pid_t>(child), ws.kind == WaitStatus::Kind::kCloneEvent);
+        OnNewChild(*t, static_cast<pid_t>(child));
       }
       Resume(tid, 0, false);
       return;

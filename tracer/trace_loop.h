@@ -84,7 +84,7 @@ class TraceLoop {
   void Handle(pid_t tid, const WaitStatus& ws);
   Tracee* Find(pid_t tid);
   Tracee& Adopt(pid_t tid, const Tracee* parent);
-  void OnNewChild(Tracee& parent, pid_t child, bool maybe_thread);
+  void OnNewChild(Tracee& parent, pid_t child);
   void OnGone(pid_t tid, const WaitStatus& ws);
   void OnExec(Tracee& t);
   // Returns whether the exit stop of this call is needed.
