@@ -19,5 +19,5 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
 status=0
 (cd "$build" && ctest --output-on-failure --no-tests=error -j"$(nproc)" --timeout 600) || status=1
-(cd "$fuzz_build" && ctest --output-on-failure -j"$(nproc)" --timeout 300) || status=1
+(cd "$fuzz_build" && ctest --output-on-failure --no-tests=error -j"$(nproc)" --timeout 300) || status=1
 exit $status
