@@ -15,6 +15,8 @@ fi
 build=${NETCORR_DEMO_BUILD:-"$top/build-demo"}
 echo "demo: building netcorr in $build ..." >&2
 "$top/scripts/build.sh" "$build" -DNETCORR_TESTS=OFF -DNETCORR_SANITIZE=OFF >/dev/null
+netcorr="$build/netcorr"
+[ -x "$netcorr" ] || { echo "demo: the build did not produce $netcorr" >&2; exit 1; }
 
 export NETCORR_EXAMPLES_DIR="$build/examples"
 world="ncdemo$$"
@@ -30,7 +32,7 @@ demo: running: netcorr -w $pcap -- demo_app   (in the client namespace)
 
 MSG
 set +e
-"$top/tests/world/networld.sh" exec "$world" c "$build/netcorr" -w "$pcap" "$@" -- \
+"$top/tests/world/networld.sh" exec "$world" c "$netcorr" -w "$pcap" "$@" -- \
   "$build/examples/demo_app"
 status=$?
 set -e
