@@ -9,14 +9,18 @@
 
 #include <chrono>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "gtest/gtest.h"
 #include "src/report/json_test_parser.h"
 #include "tests/support/processes.h"
@@ -202,6 +206,137 @@ TEST_P(NetcorrE2e, NoRouteMeansNoPacketWasSent) {
 
 INSTANTIATE_TEST_SUITE_P(IPv4AndIPv6, NetcorrE2e, ::testing::Values(false, true),
                          [](const auto& info) { return info.param ? "v6" : "v4"; });
+
+// Every other fault of the world, as a table: the fault, the program that meets it, and the
+// finding a user must read. {S} in an argument is the server's address ([S] for URLs).
+struct FaultCase {
+  std::string name;
+  std::vector<std::vector<std::string>> setup;  // world words: {"serve", "tcp", "8080"} or a fault
+  std::vector<std::string> argv;                // an example name or an absolute path first
+  std::string call;                             // the call the finding is about
+  std::string kind;
+  std::string icmp_sender;  // "server", "router", "client" (this host) or "" for no check
+};
+
+void PrintTo(const FaultCase& c, std::ostream* os) { *os << c.name; }
+
+class NetcorrFaults : public ::testing::TestWithParam<std::tuple<FaultCase, bool>> {};
+
+TEST_P(NetcorrFaults, FindingNamesTheCause) {
+  if (!HaveRoot()) GTEST_SKIP() << "needs root";
+  const auto& [c, v6] = GetParam();
+  const std::string server = v6 ? kServerV6 : kServerV4;
+  auto world = World::Create();
+  ASSERT_TRUE(world.ok()) << world.status();
+  for (const std::vector<std::string>& words : c.setup) {
+    if (words[0] == "serve") {
+      ASSERT_TRUE((*world)->Serve(words[1], std::stoi(words[2])).ok());
+    } else {
+      ASSERT_TRUE((*world)->Fault(words).ok()) << absl::StrJoin(words, " ");
+    }
+  }
+  TempDir dir;
+  std::vector<std::string> cmd = {Netcorr(), "--json", "-o", dir.File("r.json"), "--"};
+  for (size_t i = 0; i < c.argv.size(); ++i) {
+    std::string arg = absl::StrReplaceAll(
+        c.argv[i], {{"[S]", v6 ? absl::StrCat("[", server, "]") : server}, {"{S}", server}});
+    if (i == 0 && arg[0] != '/') arg = ExamplePath(arg);
+    cmd.push_back(arg);
+  }
+  auto run = (*world)->RunInClient(cmd, absl::Seconds(40));
+  ASSERT_TRUE(run.ok()) << run.status();
+  auto report = ParseJson(ReadFile(dir.File("r.json")));
+  ASSERT_TRUE(report.ok()) << report.status() << "\n" << run->err;
+  const JsonValue* found = nullptr;
+  for (const JsonValue& f : (*report)["findings"].array) {
+    if (f["kind"].string == c.kind && f["call"]["name"].string == c.call) found = &f;
+  }
+  ASSERT_NE(found, nullptr) << "no " << c.kind << " finding for " << c.call << "()\n"
+                            << run->out << run->err;
+  const std::map<std::string, std::string> senders = {
+      {"server", server},
+      {"router", v6 ? kRouterClientSideV6 : kRouterClientSideV4},
+      {"client", v6 ? kClientV6 : kClientV4}};
+  if (!c.icmp_sender.empty()) {
+    EXPECT_EQ((*found)["icmp"]["sender"].string, senders.at(c.icmp_sender))
+        << (*found)["summary"].string;
+  }
+  for (const JsonValue& f : (*report)["findings"].array) {
+    EXPECT_NE(f["kind"].string, "unexplained") << f["summary"].string;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    World, NetcorrFaults,
+    ::testing::Combine(
+        ::testing::Values(FaultCase{"curl_refused",
+                                    {},
+                                    {"/usr/bin/curl", "-sS", "http://[S]:7001/"},
+                                    "connect",
+                                    "refused_by_rst",
+                                    ""},
+                          FaultCase{"server_port_unreach",
+                                    {{"reject-server", "port-unreach", "7100"}},
+                                    {"tcp_client", "--host", "{S}", "--port", "7100"},
+                                    "connect",
+                                    "icmp_unreachable",
+                                    "server"},
+                          FaultCase{"server_admin_prohibited",
+                                    {{"reject-server", "admin-prohibited", "7101"}},
+                                    {"tcp_client", "--host", "{S}", "--port", "7101"},
+                                    "connect",
+                                    "icmp_unreachable",
+                                    "server"},
+                          FaultCase{"router_net_unreach",
+                                    {{"reject-router", "net-unreach", "7102"}},
+                                    {"tcp_client", "--host", "{S}", "--port", "7102"},
+                                    "connect",
+                                    "icmp_unreachable",
+                                    "router"},
+                          FaultCase{"local_output_reject",
+                                    {{"client-output-reject", "7301"}},
+                                    {"tcp_client", "--host", "{S}", "--port", "7301"},
+                                    "connect",
+                                    "icmp_unreachable",
+                                    "client"},
+                          FaultCase{"local_output_drop",
+                                    {{"client-output-drop", "7300"}},
+                                    {"tcp_client", "--host", "{S}", "--port", "7300",
+                                     "--nonblocking", "--connect-timeout", "1500"},
+                                    "connect",
+                                    "no_packet_sent",
+                                    ""},
+                          FaultCase{"udp_port_closed",
+                                    {},
+                                    {"dns_query", "--server", "{S}", "--port", "5353", "--name",
+                                     "x.test", "--timeout", "1000"},
+                                    "recvfrom",
+                                    "icmp_unreachable",
+                                    "server"},
+                          FaultCase{"tls_alert",
+                                    {{"tls-alert", "7443"}},
+                                    {"/usr/bin/curl", "-sS", "-k", "--max-time", "5",
+                                     "https://[S]:7443/"},
+                                    "recvfrom",
+                                    "tls_alert",
+                                    ""},
+                          FaultCase{"pmtu_blackhole",
+                                    {{"serve", "tcp", "8080"}, {"pmtu-blackhole"}},
+                                    {"tcp_client", "--host", "{S}", "--port", "8080", "--send",
+                                     "20000", "--read-timeout", "1500"},
+                                    "recvfrom",
+                                    "pmtu_blackhole",
+                                    ""},
+                          FaultCase{"first_syn_lost",
+                                    {{"serve", "tcp", "7600"}, {"syn-drop-first", "7600"}},
+                                    {"tcp_client", "--host", "{S}", "--port", "7600"},
+                                    "connect",
+                                    "retransmissions",
+                                    ""}),
+        ::testing::Bool()),
+    [](const auto& info) {
+      return std::get<0>(info.param).name + (std::get<1>(info.param) ? "_v6" : "_v4");
+    });
 
 // The pcapng file netcorr writes opens in tshark, and the evidence packets carry comments
 // naming the call they explain.
