@@ -352,6 +352,7 @@ int RunLiveSession(const Options& options) {
     spec.gid = run_as->gid;
     spec.groups = run_as->groups;
     spec.follow_forks = options.follow_forks;
+    spec.trace_read_write = options.trace_read_write;
     tracer = tracer::Tracer::Launch(spec, &state);
   }
   if (!tracer.ok()) {

@@ -98,6 +98,8 @@ absl::StatusOr<Options> ParseOptions(const std::vector<std::string>& argv) {
       o.follow_forks = false;
     } else if (arg == "--no-capture") {
       o.capture = false;
+    } else if (arg == "--no-rw") {
+      o.trace_read_write = false;
     } else if (arg == "--json") {
       o.json = true;
     } else if (arg == "--all") {
@@ -172,6 +174,8 @@ options:
   -i IFACE        capture on IFACE (repeatable; default: any)
   -s SNAPLEN      bytes kept of each packet (default keeps headers and handshakes)
   --no-capture    trace syscalls only, print them like strace -yy
+  --no-rw         do not stop at read/write/readv/writev: much faster for programs that read
+                  many files, but errors that only surface in read() (ECONNRESET) are missed
   --json          write the report as JSON (schema in docs/json.md)
   --all           show every call and packet in the timeline, not only around findings
   --no-color      no colour even on a terminal

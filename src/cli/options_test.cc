@@ -19,9 +19,10 @@ TEST(OptionsTest, LaunchTakesEverythingAfterDoubleDash) {
 }
 
 TEST(OptionsTest, FirstNonOptionStartsTheCommandLikeStrace) {
-  auto o = Parse({"--no-capture", "./app", "-p", "3"});
+  auto o = Parse({"--no-capture", "--no-rw", "./app", "-p", "3"});
   ASSERT_TRUE(o.ok()) << o.status();
   EXPECT_FALSE(o->capture);
+  EXPECT_FALSE(o->trace_read_write);
   EXPECT_EQ(o->command, (std::vector<std::string>{"./app", "-p", "3"}));
 }
 
