@@ -16,6 +16,7 @@ struct Options {
   std::vector<int> pids;                // attach: -p PID, repeatable
   bool follow_forks = true;             // -f is the default; --no-follow turns it off
   bool capture = true;                  // --no-capture
+  bool trace_read_write = true;         // --no-rw: no stops at read/write (file-heavy programs)
   bool json = false;                    // --json
   bool all = false;                     // --all: the whole timeline, not only around findings
   bool color = true;                    // --no-color (colour is used only on a TTY anyway)
