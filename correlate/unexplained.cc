@@ -29,13 +29,19 @@ Finding Unexplained(const SyscallEvent& call, const std::optional<FlowKey>& flow
                     const std::string& missing, const RuleContext& ctx) {
   Finding f = NewFinding(FindingKind::kUnexplained, call, flow, outcome_error);
   const std::string gap = CaptureGapReason(ctx);
-  f.unexplained_reason = gap.empty() ? missing : absl::StrCat(missing, "; ", gap);
+  // Without a capture nothing was looked for: what a capture would have shown is beside the
+  // point, only why there is none.
+  f.unexplained_reason = !ctx.capture.available ? gap
+                         : gap.empty()          ? missing
+                                                : absl::StrCat(missing, "; ", gap);
   const std::string outcome = !call.finished
                                   ? "was still blocked when tracing stopped"
                                   : absl::StrCat("failed with ", ErrnoTag(outcome_error));
   f.summary =
       absl::StrCat(CallName(call), flow ? absl::StrCat(" on ", flow->ToString()) : "", " ", outcome,
-                   ", and the capture does not explain it: ", f.unexplained_reason);
+                   ctx.capture.available ? ", and the capture does not explain it: "
+                                         : ", and there are no packets to explain it: ",
+                   f.unexplained_reason);
   if (!ctx.capture.available) {
     f.hint = "run netcorr as root (or with CAP_NET_RAW) so it can capture the packets";
   } else if (ctx.capture.kernel_dropped + ctx.capture.interface_dropped > 0) {

@@ -12,6 +12,7 @@ namespace {
 using ::testing::HasSubstr;
 using testing::kMs;
 using testing::kT0;
+using ::testing::Not;
 
 TEST(UnexplainedTest, NoGapWhenTheCaptureIsWhole) {
   testing::TestContext ctx;
@@ -45,6 +46,18 @@ TEST(UnexplainedTest, SaysWhatIsMissingAndNeverGuesses) {
   EXPECT_THAT(f.unexplained_reason, HasSubstr("lost 2 packets"));
   EXPECT_THAT(f.hint, HasSubstr("buffer"));
   EXPECT_TRUE(f.evidence.empty());
+}
+
+TEST(UnexplainedTest, WithoutCaptureSaysOnlyWhyThereAreNoPackets) {
+  testing::TestContext ctx;
+  ctx.capture.available = false;
+  ctx.capture.unavailable_reason = "no permission to capture packets";
+  Finding f = Unexplained(testing::Call(3, "connect", 3, kT0, kT0 + kMs, ECONNREFUSED),
+                          std::nullopt, ECONNREFUSED, "no RST was captured", ctx.get());
+  EXPECT_THAT(f.summary, HasSubstr("no packets to explain it"));
+  EXPECT_THAT(f.unexplained_reason, HasSubstr("no permission to capture packets"));
+  EXPECT_THAT(f.unexplained_reason, Not(HasSubstr("no RST was captured")));
+  EXPECT_THAT(f.hint, HasSubstr("root"));
 }
 
 }  // namespace

@@ -327,8 +327,13 @@ int RunLiveSession(const Options& options) {
       state.set_capture(capture.get());
     } else {
       no_capture.available = false;
-      no_capture.unavailable_reason = std::string(opened.status().message());
-      Warn(absl::StrCat("tracing without capture: ", no_capture.unavailable_reason));
+      // The full message (how to grant the privilege) is said once here; the report's
+      // findings only need the reason.
+      no_capture.unavailable_reason =
+          absl::IsPermissionDenied(opened.status())
+              ? "no permission to capture packets (needs root or CAP_NET_RAW)"
+              : std::string(opened.status().message());
+      Warn(absl::StrCat("tracing without capture: ", opened.status().message()));
     }
   } else {
     no_capture.available = false;
