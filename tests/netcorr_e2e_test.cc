@@ -21,6 +21,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
 #include "gtest/gtest.h"
 #include "src/report/json_test_parser.h"
 #include "tests/support/processes.h"
@@ -121,6 +122,13 @@ TEST_P(NetcorrE2e, RefusedConnectIsExplainedByTheServersRst) {
   }
   EXPECT_TRUE(saw_syn);
   EXPECT_TRUE(saw_rst);
+  // tcp_client connects as soon as it has parsed its arguments, about a millisecond after it
+  // starts: the capture's filter was already open for that SYN (the tracer held the connect
+  // at its entry until the capture confirmed the new filter).
+  for (const JsonValue& p : t.report["processes"].array) {
+    if (p["kind"].string != "exec" && p["kind"].string != "started") continue;
+    EXPECT_LT(entry - p["time_ns"].int_value, 20'000'000) << "connect long after the start";
+  }
   for (const JsonValue& other : t.report["findings"].array) {
     EXPECT_NE(other["kind"].string, "unexplained") << other["summary"].string;
   }
@@ -389,6 +397,26 @@ TEST(NetcorrCli, ExitStatusIsTheProgramsAndSignalsAre128PlusN) {
                            absl::Seconds(30));
   ASSERT_TRUE(killed.ok()) << killed.status();
   EXPECT_EQ(killed->exit_code, 128 + 15) << killed->err;
+}
+
+// Without the privilege to capture, netcorr still traces, says in one line how to grant the
+// privilege, and marks what it cannot explain as unexplained for that reason.
+TEST(NetcorrCli, WithoutCapturePrivilegeItTracesAndSaysWhy) {
+  if (!HaveRoot()) GTEST_SKIP() << "needs root to switch to an unprivileged user";
+  if (access("/usr/bin/setpriv", X_OK) != 0) GTEST_SKIP() << "setpriv (util-linux) missing";
+  auto run =
+      RunCommand({"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", Netcorr(),
+                  "--", ExamplePath("tcp_client"), "--host", "127.0.0.1", "--port", "1"},
+                 absl::Seconds(30));
+  ASSERT_TRUE(run.ok()) << run.status();
+  EXPECT_EQ(run->exit_code, 1) << run->err;
+  EXPECT_TRUE(absl::StrContains(run->out, "result: connect ECONNREFUSED")) << run->out;
+  std::vector<std::string> lines = absl::StrSplit(run->err, '\n');
+  const auto without = std::count_if(lines.begin(), lines.end(), [](const std::string& l) {
+    return absl::StrContains(l, "tracing without capture");
+  });
+  EXPECT_EQ(without, 1) << run->err;
+  EXPECT_TRUE(absl::StrContains(run->err, "unexplained")) << run->err;
 }
 
 TEST(NetcorrCli, ProgramNotFoundIsOneLineAndNonZero) {
