@@ -78,7 +78,7 @@ int RunAnalyzeSession(const Options& options) {
     Note(std::string(reader.status().message()));
     return 1;
   }
-  PacketLog packets;
+  PacketLog packets(/*keep_raw=*/!options.pcap_path.empty());
   while (true) {
     auto next = (*reader)->Next();
     if (!next.ok()) {

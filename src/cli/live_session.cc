@@ -73,7 +73,10 @@ class SessionState : public tracer::EventSink {
  public:
   SessionState(const Options& options, correlate::CorrelatorOptions correlator_options,
                ReportOutput* live_out)
-      : options_(options), correlator_(std::move(correlator_options)), live_out_(live_out) {}
+      : options_(options),
+        correlator_(std::move(correlator_options)),
+        live_out_(live_out),
+        packets_(/*keep_raw=*/!options.pcap_path.empty()) {}
 
   void set_capture(capture::LiveCapture* capture) { capture_ = capture; }
 

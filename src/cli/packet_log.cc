@@ -12,18 +12,20 @@ namespace netcorr::cli {
 
 const Packet* PacketLog::Add(capture::RawPacket raw) {
   auto decoded = capture::DecodePacket(raw);
-  raw_.push_back(std::move(raw));
+  ++records_;
+  if (keep_raw_) raw_.push_back(std::move(raw));
   if (!decoded.ok()) {
     ++undecodable_;
     return nullptr;
   }
-  decoded->id = raw_.size();
+  decoded->id = records_;
   decoded_.push_back(std::move(*decoded));
   return &decoded_.back();
 }
 
 absl::Status PacketLog::WritePcapng(const std::string& path, int snaplen,
                                     absl::Span<const Finding> findings) const {
+  if (!keep_raw_) return absl::FailedPreconditionError("the packets' bytes were not kept");
   absl::flat_hash_map<uint64_t, std::vector<std::string>> comments;
   for (size_t i = 0; i < findings.size(); ++i) {
     const std::string comment = report::EvidenceComment(findings[i], static_cast<int>(i + 1));

@@ -17,20 +17,26 @@ namespace netcorr::cli {
 // Not thread-safe: the session serialises access.
 class PacketLog {
  public:
+  // `keep_raw`: keep each record's bytes for WritePcapng (only when -w asks for a file; a
+  // million packets would otherwise hold the whole capture in memory for nothing).
+  explicit PacketLog(bool keep_raw) : keep_raw_(keep_raw) {}
+
   // Numbers and decodes one captured record; returns the decoded packet (id set), or nullptr if
   // the record could not be decoded at all (it is still kept for the file and counted).
   const Packet* Add(capture::RawPacket raw);
 
   absl::Span<const Packet> packets() const { return decoded_; }
   uint64_t undecodable() const { return undecodable_; }
-  uint64_t size() const { return raw_.size(); }
+  uint64_t size() const { return records_; }
 
   // Writes every record to `path` as pcapng; each evidence packet carries a comment naming the
-  // finding(s) it explains (findings are ranked: finding n is findings[n-1]).
+  // finding(s) it explains (findings are ranked: finding n is findings[n-1]). Needs keep_raw.
   absl::Status WritePcapng(const std::string& path, int snaplen,
                            absl::Span<const Finding> findings) const;
 
  private:
+  bool keep_raw_;
+  uint64_t records_ = 0;
   std::vector<capture::RawPacket> raw_;
   std::vector<Packet> decoded_;
   uint64_t undecodable_ = 0;
