@@ -5,16 +5,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "correlate/finding_text.h"
+#include "src/model/protocol_names.h"
 
 namespace netcorr::correlate {
-
-std::string DnsRcodeName(uint8_t rcode) {
-  static constexpr std::array<const char*, 11> kNames = {
-      "NOERROR",  "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED",
-      "YXDOMAIN", "YXRRSET", "NXRRSET",  "NOTAUTH",  "NOTZONE"};
-  if (rcode < kNames.size()) return kNames[rcode];
-  return absl::StrCat("RCODE", static_cast<int>(rcode));
-}
 
 DnsDetail DescribeDnsQuery(const DnsQueryRecord& q) {
   DnsDetail d;

@@ -6,11 +6,10 @@
 #include "correlate/flow_state.h"
 #include "correlate/rule_context.h"
 #include "src/model/finding.h"
+#include "src/model/protocol_names.h"
 
 namespace netcorr::correlate {
 
-// RFC 1035 4.1.1 / RFC 6895 RCODE names: "NOERROR", "SERVFAIL", "NXDOMAIN", "REFUSED", ...
-std::string DnsRcodeName(uint8_t rcode);
 
 // dns_error: a receive on the resolver's socket got `answer`, a response whose RCODE is not
 // NOERROR. Evidence: the query datagrams and the answer.

@@ -5,11 +5,10 @@
 #include "correlate/flow_state.h"
 #include "correlate/rule_context.h"
 #include "src/model/finding.h"
+#include "src/model/protocol_names.h"
 
 namespace netcorr::correlate {
 
-// RFC 8446 6 / RFC 5246 7.2 AlertDescription names: "handshake_failure", "unknown_ca", ...
-std::string TlsAlertName(uint8_t description);
 
 // tls_alert: `alert` crossed the connection during or just before `call`. From the peer it is
 // why the program's TLS library gave up; from us, why the program rejected the server.

@@ -92,8 +92,8 @@ TEST(FormatPacketTest, TlsRecordsAfterTheTcpPart) {
   Packet hello = Tcp(2, kT0, kLocalEp, kThem, kTcpPsh | kTcpAck, 1, 1, 200);
   hello.tls = TlsRecordInfo{22, 0x0301, std::nullopt, TlsClientHello{0x0303, "a.test", {}}};
   EXPECT_NE(FormatPacket(hello).find(": TLS ClientHello SNI a.test"), std::string::npos);
-  EXPECT_EQ(TlsAlertDescriptionName(112), "unrecognized_name");
-  EXPECT_EQ(TlsAlertDescriptionName(200), "alert_200");
+  EXPECT_EQ(TlsAlertName(112), "unrecognized_name");
+  EXPECT_EQ(TlsAlertName(200), "alert_200");
   EXPECT_EQ(TlsAlertLevelName(1), "warning");
 }
 

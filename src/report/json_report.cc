@@ -251,7 +251,7 @@ void WriteFindingDetails(JsonWriter& w, const Finding& f) {
     w.Field("level", static_cast<uint32_t>(t.level));
     w.Field("level_name", TlsAlertLevelName(t.level));
     w.Field("description", static_cast<uint32_t>(t.description));
-    w.Field("description_name", t.description_name.empty() ? TlsAlertDescriptionName(t.description)
+    w.Field("description_name", t.description_name.empty() ? TlsAlertName(t.description)
                                                            : t.description_name);
     w.Field("sni", t.sni);
     w.Field("from_peer", t.from_peer);
@@ -400,7 +400,7 @@ void WritePacket(JsonWriter& w, const Packet& p, const std::vector<int>* evidenc
       w.Field("level", static_cast<uint32_t>(t.alert->level));
       w.Field("level_name", TlsAlertLevelName(t.alert->level));
       w.Field("description", static_cast<uint32_t>(t.alert->description));
-      w.Field("description_name", TlsAlertDescriptionName(t.alert->description));
+      w.Field("description_name", TlsAlertName(t.alert->description));
       w.EndObject();
     } else {
       w.Null();

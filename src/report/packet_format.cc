@@ -38,7 +38,7 @@ std::string FormatDns(const DnsMessage& dns) {
 std::string FormatTls(const TlsRecordInfo& tls) {
   if (tls.alert.has_value()) {
     return absl::StrCat("TLS alert ", TlsAlertLevelName(tls.alert->level), " ",
-                        TlsAlertDescriptionName(tls.alert->description));
+                        TlsAlertName(tls.alert->description));
   }
   if (tls.client_hello.has_value()) {
     std::string out = "TLS ClientHello";
@@ -113,14 +113,6 @@ std::string TcpFlagLetters(uint8_t flags) {
   return out.empty() ? "none" : out;
 }
 
-std::string DnsRcodeName(uint8_t rcode) {
-  static constexpr std::array<const char*, 11> kNames = {
-      "NOERROR",  "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED",
-      "YXDOMAIN", "YXRRSET", "NXRRSET",  "NOTAUTH",  "NOTZONE"};
-  if (rcode < kNames.size()) return kNames[rcode];
-  return absl::StrCat("RCODE", static_cast<int>(rcode));
-}
-
 std::string DnsTypeName(uint16_t qtype) {
   static constexpr std::array<std::pair<uint16_t, const char*>, 14> kNames = {{
       {1, "A"},
@@ -142,49 +134,6 @@ std::string DnsTypeName(uint16_t qtype) {
     if (type == qtype) return name;
   }
   return absl::StrCat("TYPE", qtype);
-}
-
-std::string TlsAlertDescriptionName(uint8_t description) {
-  static constexpr std::array<std::pair<uint8_t, const char*>, 34> kNames = {{
-      {0, "close_notify"},
-      {10, "unexpected_message"},
-      {20, "bad_record_mac"},
-      {21, "decryption_failed"},
-      {22, "record_overflow"},
-      {30, "decompression_failure"},
-      {40, "handshake_failure"},
-      {41, "no_certificate"},
-      {42, "bad_certificate"},
-      {43, "unsupported_certificate"},
-      {44, "certificate_revoked"},
-      {45, "certificate_expired"},
-      {46, "certificate_unknown"},
-      {47, "illegal_parameter"},
-      {48, "unknown_ca"},
-      {49, "access_denied"},
-      {50, "decode_error"},
-      {51, "decrypt_error"},
-      {60, "export_restriction"},
-      {70, "protocol_version"},
-      {71, "insufficient_security"},
-      {80, "internal_error"},
-      {86, "inappropriate_fallback"},
-      {90, "user_canceled"},
-      {100, "no_renegotiation"},
-      {109, "missing_extension"},
-      {110, "unsupported_extension"},
-      {111, "certificate_unobtainable"},
-      {112, "unrecognized_name"},
-      {113, "bad_certificate_status_response"},
-      {114, "bad_certificate_hash_value"},
-      {115, "unknown_psk_identity"},
-      {116, "certificate_required"},
-      {120, "no_application_protocol"},
-  }};
-  for (const auto& [code, name] : kNames) {
-    if (code == description) return name;
-  }
-  return absl::StrCat("alert_", static_cast<int>(description));
 }
 
 std::string TlsAlertLevelName(uint8_t level) {

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "src/model/packet.h"
+#include "src/model/protocol_names.h"
 
 namespace netcorr::report {
 
@@ -18,12 +19,8 @@ std::string FormatPacket(const Packet& packet);
 // tcpdump's flag letters: "S", "S.", "R.", "P.", "F.", "." ("none" when no flag is set).
 std::string TcpFlagLetters(uint8_t flags);
 
-// "NOERROR", "SERVFAIL", "NXDOMAIN"... (RFC 1035/6895), "RCODE12" for others.
-std::string DnsRcodeName(uint8_t rcode);
 // "A", "AAAA", "MX"... , "TYPE99" for others.
 std::string DnsTypeName(uint16_t qtype);
-// "handshake_failure", "unrecognized_name"... (RFC 8446 and earlier), "alert_NN" for others.
-std::string TlsAlertDescriptionName(uint8_t description);
 // "warning", "fatal", "level_N".
 std::string TlsAlertLevelName(uint8_t level);
 
