@@ -58,13 +58,19 @@ class AnalyzeE2e : public ::testing::TestWithParam<Case> {
          ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
-    std::vector<std::string> argv = {
-        "/usr/bin/strace",   "-f", "-yy", "-ttt", "-T", "-o", dir_.File("app.strace"),
-        ExamplePath(program)};
+    std::vector<std::string> argv = {"/usr/bin/strace",
+                                     "-f",
+                                     "-yy",
+                                     "-ttt",
+                                     "-T",
+                                     "-o",
+                                     dir_.File("app.strace"),
+                                     program[0] == '/' ? program : ExamplePath(program)};
     argv.insert(argv.end(), args.begin(), args.end());
     auto run = world_->RunInClient(argv, absl::Seconds(30));
     ASSERT_TRUE(run.ok()) << run.status();
     program_output_ = run->out;
+    ASSERT_FALSE(ReadFile(dir_.File("app.strace")).empty()) << "strace wrote nothing: " << run->err;
     std::this_thread::sleep_for(std::chrono::milliseconds(300));  // late RSTs and ICMP
     kill(tcpdump, SIGINT);
     ASSERT_NE(WaitFor(tcpdump, std::chrono::seconds(10)), -1) << "tcpdump did not stop";
@@ -106,7 +112,8 @@ TEST_P(AnalyzeE2e, GivesTheLiveSessionsFinding) {
   }
   EXPECT_TRUE(found) << "no " << c.kind << " finding; program said:\n"
                      << program_output_ << "\nnetcorr said:\n"
-                     << analyze_stderr_;
+                     << analyze_stderr_ << "\nthe log begins:\n"
+                     << ReadFile(dir_.File("app.strace")).substr(0, 600);
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -142,6 +149,42 @@ INSTANTIATE_TEST_SUITE_P(
              {"--host", kServerV4, "--port", "7004", "--read-timeout", "2000"},
              "recvfrom",
              "reset_by_peer"},
+        Case{"router_reject_v6",
+             {"reject-router", "host-unreach", "7003"},
+             "tcp_client",
+             {"--host", kServerV6, "--port", "7003"},
+             "connect",
+             "icmp_unreachable"},
+        Case{"local_output_reject",
+             {"client-output-reject", "7301"},
+             "tcp_client",
+             {"--host", kServerV4, "--port", "7301"},
+             "connect",
+             "icmp_unreachable"},
+        Case{"no_route",
+             {"no-route"},
+             "tcp_client",
+             {"--host", kServerV4, "--port", "7001"},
+             "connect",
+             "no_packet_sent"},
+        Case{"udp_port_closed",
+             {},
+             "dns_query",
+             {"--server", kServerV4, "--port", "5353", "--name", "x.test", "--timeout", "1000"},
+             "recvfrom",
+             "icmp_unreachable"},
+        Case{"dns_drop",
+             {"dns-drop"},
+             "dns_query",
+             {"--server", kServerV4, "--port", "53", "--name", "x.test", "--timeout", "500"},
+             "recvfrom",
+             "no_response"},
+        Case{"tls_alert",
+             {"tls-alert", "7443"},
+             "/usr/bin/curl",
+             {"-sS", "-k", "--max-time", "5", "https://10.71.2.2:7443/"},
+             "recvfrom",
+             "tls_alert"},
         Case{"dns_servfail",
              {"dns-servfail"},
              "dns_query",

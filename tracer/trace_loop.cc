@@ -292,6 +292,9 @@ absl::Status TraceLoop::AttachProcesses(const std::vector<pid_t>& pids) {
         if (tracees_.contains(tid)) continue;
         if (ptrace(PTRACE_SEIZE, tid, 0, options) != 0) {
           if (errno == ESRCH) continue;  // the thread exited meanwhile
+          // A thread cloned by one we already seized is ours through PTRACE_O_TRACECLONE:
+          // seizing it again fails with EPERM, but it is traced, by us.
+          if (errno == EPERM && ReadStatusField(tid, "TracerPid:") == getpid()) continue;
           const int e = errno;
           undo();
           return absl::ErrnoToStatus(e, absl::StrCat("cannot attach to process ", pid));
@@ -429,7 +432,15 @@ void TraceLoop::DetachAll() {
       continue;
     }
     auto it = tracees_.find(tid);
-    if (it == tracees_.end()) continue;
+    if (it == tracees_.end()) {
+      // A child or thread auto-attached through the fork/clone options whose first stop came
+      // before we adopted it: never leave it stopped behind us.
+      const WaitStatus unknown = WaitStatus::Decode(status);
+      if (unknown.kind != WaitStatus::Kind::kExited && unknown.kind != WaitStatus::Kind::kKilled) {
+        ptrace(PTRACE_DETACH, tid, 0, 0);
+      }
+      continue;
+    }
     const pid_t tgid = it->second->tgid;
     const WaitStatus ws = WaitStatus::Decode(status);
     if (ws.kind == WaitStatus::Kind::kExited || ws.kind == WaitStatus::Kind::kKilled) {

@@ -94,10 +94,7 @@ int RunAnalyzeSession(const Options& options) {
     return 1;
   }
 
-  std::vector<SyscallEvent> calls;
-  for (SyscallEvent& c : log->calls) {
-    if (IsSocketCall(c)) calls.push_back(std::move(c));
-  }
+  std::vector<SyscallEvent> calls = std::move(log->calls);
   if (log->unknown_lines > 0) {
     Note(absl::StrCat(log->unknown_lines, " of ", log->lines,
                       " log lines were not recognised and were skipped"));
@@ -134,6 +131,10 @@ int RunAnalyzeSession(const Options& options) {
                       " calls' 5-tuples were inferred from the capture"));
   }
 
+  // Inference needed every call (close() ends an fd's identity); the correlator needs only the
+  // socket calls.
+  std::erase_if(calls, [](const SyscallEvent& c) { return !IsSocketCall(c); });
+
   correlate::Correlator correlator;
   CaptureStats stats;
   stats.received = packets.size();
@@ -164,6 +165,11 @@ int RunAnalyzeSession(const Options& options) {
     }
     if (item.call != nullptr) correlator.AddSyscall(*item.call);
     if (item.process != nullptr) correlator.AddProcessEvent(*item.process);
+    // Decide each call with the evidence its window allows, as live; this also lets the
+    // correlator forget finished flows, so memory follows the live flows, not the file.
+    if (item.time != std::numeric_limits<TimeNs>::max()) {
+      for (Finding& f : correlator.Advance(item.time)) findings.push_back(std::move(f));
+    }
   }
   for (; packet_it != packets_end; ++packet_it) correlator.AddPacket(*packet_it);
   for (Finding& f : correlator.Finish()) findings.push_back(std::move(f));

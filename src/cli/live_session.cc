@@ -57,6 +57,9 @@ void InstallStopHandlers() {
   sigemptyset(&sa.sa_mask);
   sa.sa_flags = SA_RESTART;
   for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigaction(sig, &sa, nullptr);
+  // `netcorr ... 2>&1 | head` must not kill netcorr (and with it, the launched program) at the
+  // next live line: a closed pipe is an error on write, not a signal.
+  signal(SIGPIPE, SIG_IGN);
 }
 
 void Warn(const std::string& line) { std::fprintf(stderr, "netcorr: %s\n", line.c_str()); }
@@ -79,6 +82,12 @@ class SessionState : public tracer::EventSink {
         packets_(/*keep_raw=*/!options.pcap_path.empty()) {}
 
   void set_capture(capture::LiveCapture* capture) { capture_ = capture; }
+  // Without a capture, every decision from the first one on must know it: "nothing was
+  // captured" is then no evidence of anything.
+  void SetNoCapture(const CaptureStats& stats) {
+    std::lock_guard<std::mutex> lock(mu_);
+    correlator_.SetCaptureStats(stats);
+  }
 
   void OnSyscall(const SyscallEvent& event) override {
     std::lock_guard<std::mutex> lock(mu_);
@@ -249,8 +258,10 @@ class Ticker {
         state->Tick();
         if (duration_s > 0 &&
             std::chrono::steady_clock::now() - start >= std::chrono::duration<double>(duration_s)) {
-          duration_elapsed_ = true;
-          if (tracer::Tracer* t = g_tracer.load()) t->RequestStop();
+          // Once: each RequestStop() starts the program's stop sequence anew.
+          if (!duration_elapsed_.exchange(true)) {
+            if (tracer::Tracer* t = g_tracer.load()) t->RequestStop();
+          }
         }
         lock.lock();
       }
@@ -337,6 +348,7 @@ int RunLiveSession(const Options& options) {
               ? "no permission to capture packets (needs root or CAP_NET_RAW)"
               : std::string(opened.status().message());
       Warn(absl::StrCat("tracing without capture: ", opened.status().message()));
+      state.SetNoCapture(no_capture);
     }
   } else {
     no_capture.available = false;
@@ -379,8 +391,10 @@ int RunLiveSession(const Options& options) {
     status = (*tracer)->Run();
     duration_elapsed = ticker.duration_elapsed();
   }
+  // The Tracer lives until this function returns (its tracees are gone or detached once Run()
+  // has returned): a stop signal handled on another thread may still be using the pointer it
+  // loaded just before this store.
   g_tracer.store(nullptr);
-  tracer->reset();
   info.end_ns = NowRealtimeNs();
   info.stop_reason = duration_elapsed ? "--duration elapsed"
                      : g_stop_signal.load()

@@ -48,8 +48,12 @@ std::optional<ClockOffset> EstimateClockOffset(absl::Span<const SyscallEvent> ca
                                                absl::Span<const Packet> packets) {
   if (packets.empty() || !PacketsSortedByTime(packets)) return std::nullopt;
   std::vector<TimeNs> deltas;
+  // Only the first connect to each destination: the first SYN to it is that connect's, while
+  // a later connect would be paired with a SYN from long before it.
+  absl::flat_hash_set<Endpoint> seen;
   for (const SyscallEvent& c : calls) {
     if (c.name != "connect" || !c.address || c.address->port == 0) continue;
+    if (!seen.insert(*c.address).second) continue;
     // Any SYN to the destination, wherever the clocks put it.
     const Packet* syn = FirstPacketTo(packets, Transport::kTcp, *c.address, packets.front().ts_ns,
                                       packets.back().ts_ns, /*syn_only=*/true);
@@ -69,16 +73,25 @@ size_t InferSocketIdentities(std::vector<SyscallEvent>& calls, absl::Span<const 
   size_t inferred = 0;
   for (SyscallEvent& c : calls) {
     const auto key = std::make_pair(c.pid, c.fd);
-    if (c.socket && c.socket->local && c.socket->remote) continue;  // -yy already told us
+    if (c.socket && c.socket->local && c.socket->remote) {  // -yy already told us
+      if (c.name == "close") by_fd.erase(key);
+      continue;
+    }
+    // A new socket on a reused fd number starts with no identity.
+    if (c.name == "socket" || c.name == "accept" || c.name == "accept4") {
+      by_fd.erase(std::make_pair(c.pid, static_cast<int>(c.result)));
+    }
     if ((c.name == "connect" || c.name == "sendto" || c.name == "sendmsg") && c.address &&
         c.address->port != 0) {
-      const bool tcp = c.name == "connect" && !by_fd.contains(key);
-      const Transport transport = tcp ? Transport::kTcp : Transport::kUdp;
-      const Packet* first = FirstPacketTo(packets, transport, *c.address, c.entry_ns - slack_ns,
-                                          c.exit_ns + slack_ns, tcp);
-      if (first == nullptr && c.name == "connect") {
+      // A connect is a TCP SYN or, on a UDP socket, nothing on the wire until the first send.
+      const Packet* first = nullptr;
+      if (c.name == "connect") {
+        first = FirstPacketTo(packets, Transport::kTcp, *c.address, c.entry_ns - slack_ns,
+                              c.exit_ns + slack_ns, /*syn_only=*/true);
+      }
+      if (first == nullptr) {
         first = FirstPacketTo(packets, Transport::kUdp, *c.address, c.entry_ns - slack_ns,
-                              c.exit_ns + slack_ns, false);
+                              c.exit_ns + slack_ns, /*syn_only=*/false);
       }
       if (first != nullptr) {
         SocketIdentity s = c.socket.value_or(SocketIdentity{});

@@ -93,6 +93,39 @@ TEST(InferSocketIdentitiesTest, ConnectLearnsItsLocalEndFromTheSynAndLaterCallsI
   EXPECT_FALSE(calls[2].socket.has_value()) << "fd 4 was never connected";
 }
 
+TEST(InferSocketIdentitiesTest, AReusedFdGetsItsNewConnectionsIdentity) {
+  const Endpoint first_server = Ep("10.71.2.2", 7001), second_server = Ep("10.71.2.2", 7002);
+  const Endpoint first_client = Ep("10.71.1.2", 40001), second_client = Ep("10.71.1.2", 40002);
+  std::vector<SyscallEvent> calls = {Connect(1, 3, kSec, kSec + 1'000'000, first_server)};
+  SyscallEvent close = calls[0];
+  close.id = 2;
+  close.name = "close";
+  close.address.reset();
+  close.entry_ns = close.exit_ns = 2 * kSec;
+  calls.push_back(close);
+  calls.push_back(Connect(3, 3, 3 * kSec, 3 * kSec + 1'000'000, second_server));
+  std::vector<Packet> packets = {Syn(1, kSec + 10, first_client, first_server),
+                                 Syn(2, 3 * kSec + 10, second_client, second_server)};
+  InferSocketIdentities(calls, packets, 20'000'000);
+  ASSERT_TRUE(calls[2].socket.has_value());
+  EXPECT_EQ(calls[2].socket->local, second_client);
+  EXPECT_EQ(calls[2].socket->remote, second_server);
+}
+
+TEST(ClockOffsetTest, OnlyTheFirstConnectToADestinationIsPairedWithItsFirstSyn) {
+  const Endpoint server = Ep("10.71.2.2", 80);
+  // Ten connects a second apart to one server; the capture runs 2 s ahead.
+  std::vector<SyscallEvent> calls;
+  std::vector<Packet> packets;
+  for (int i = 0; i < 10; ++i) {
+    calls.push_back(Connect(i + 1, 3, i * kSec, i * kSec + 1000, server));
+    packets.push_back(Syn(i + 1, (i + 2) * kSec, Ep("10.71.1.2", 40000 + i), server));
+  }
+  auto offset = EstimateClockOffset(calls, packets);
+  ASSERT_TRUE(offset.has_value());
+  EXPECT_EQ(offset->offset_ns, 2 * kSec);
+}
+
 TEST(IsSocketCallTest, SocketCallsByNameOrByTheirFd) {
   SyscallEvent c;
   c.name = "connect";
