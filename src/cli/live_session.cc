@@ -138,13 +138,11 @@ class SessionState : public tracer::EventSink {
     }
     std::lock_guard<std::mutex> lock(mu_);
     if (!options_.capture) return;
-    const Packet* packet = packets_.Add(std::move(raw));
-    if (packet == nullptr) return;
-    if (filter && filter->filter.needs_userspace_filtering &&
-        !capture::PacketMatchesTerms(*packet, filter->terms)) {
-      return;
-    }
-    correlator_.AddPacket(*packet);
+    const bool broad = filter && filter->filter.needs_userspace_filtering;
+    const Packet* packet = packets_.Add(std::move(raw), [&](const Packet& p) {
+      return !broad || capture::PacketMatchesTerms(p, filter->terms);
+    });
+    if (packet != nullptr) correlator_.AddPacket(*packet);
   }
 
   // Decides what the watermark allows and prints each new finding's line.

@@ -10,8 +10,9 @@
 
 namespace netcorr::cli {
 
-const Packet* PacketLog::Add(capture::RawPacket raw) {
+const Packet* PacketLog::Add(capture::RawPacket raw, absl::FunctionRef<bool(const Packet&)> keep) {
   auto decoded = capture::DecodePacket(raw);
+  if (decoded.ok() && !keep(*decoded)) return nullptr;
   ++records_;
   if (keep_raw_) raw_.push_back(std::move(raw));
   if (!decoded.ok()) {

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/types/span.h"
 #include "capture/raw_packet.h"
@@ -23,7 +24,11 @@ class PacketLog {
 
   // Numbers and decodes one captured record; returns the decoded packet (id set), or nullptr if
   // the record could not be decoded at all (it is still kept for the file and counted).
-  const Packet* Add(capture::RawPacket raw);
+  // `keep` sees each decoded packet first: one it rejects (another program's traffic let in by a
+  // broad kernel filter) is neither numbered, kept nor written.
+  const Packet* Add(
+      capture::RawPacket raw,
+      absl::FunctionRef<bool(const Packet&)> keep = [](const Packet&) { return true; });
 
   absl::Span<const Packet> packets() const { return decoded_; }
   uint64_t undecodable() const { return undecodable_; }
