@@ -27,14 +27,13 @@
 #include <string>
 #include <string_view>
 
+#include "examples/example_util.h"
+
 namespace {
 
 int g_timeout_ms = 1500;
 
-const char* Name(int err) {
-  const char* n = strerrorname_np(err);
-  return n ? n : "E?";
-}
+using ::netcorr::examples::ErrnoName;
 
 struct Address {
   sockaddr_storage storage{};
@@ -44,17 +43,7 @@ struct Address {
 
 Address Parse(const std::string& host, int port) {
   Address a;
-  auto* v4 = reinterpret_cast<sockaddr_in*>(&a.storage);
-  auto* v6 = reinterpret_cast<sockaddr_in6*>(&a.storage);
-  if (inet_pton(AF_INET, host.c_str(), &v4->sin_addr) == 1) {
-    v4->sin_family = AF_INET;
-    v4->sin_port = htons(static_cast<uint16_t>(port));
-    a.len = sizeof(*v4);
-  } else if (inet_pton(AF_INET6, host.c_str(), &v6->sin6_addr) == 1) {
-    v6->sin6_family = AF_INET6;
-    v6->sin6_port = htons(static_cast<uint16_t>(port));
-    a.len = sizeof(*v6);
-  }
+  a.len = ::netcorr::examples::NumericAddress(host, port, &a.storage);
   return a;
 }
 
@@ -76,7 +65,7 @@ int BlockingConnect(const Address& a) {
 bool StepConnect(const Address& a) {
   int fd = BlockingConnect(a);
   if (fd < 0) {
-    std::printf("result: connect %s\n", Name(-fd));
+    std::printf("result: connect %s\n", ErrnoName(-fd));
     return false;
   }
   close(fd);
@@ -87,14 +76,14 @@ bool StepConnect(const Address& a) {
 bool StepNonBlockingConnect(const Address& a) {
   int fd = socket(a.storage.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (fd < 0) {
-    std::printf("result: socket %s\n", Name(errno));
+    std::printf("result: socket %s\n", ErrnoName(errno));
     return false;
   }
   bool ok = false;
   if (connect(fd, a.get(), a.len) == 0) {
     ok = true;
   } else if (errno != EINPROGRESS) {
-    std::printf("result: connect %s\n", Name(errno));
+    std::printf("result: connect %s\n", ErrnoName(errno));
   } else {
     pollfd p{fd, POLLOUT, 0};
     int r = poll(&p, 1, g_timeout_ms);
@@ -103,9 +92,9 @@ bool StepNonBlockingConnect(const Address& a) {
     if (r == 0) {
       std::printf("result: connect timeout\n");  // the app gives up; the kernel never did
     } else if (r < 0) {
-      std::printf("result: poll %s\n", Name(errno));
+      std::printf("result: poll %s\n", ErrnoName(errno));
     } else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err != 0) {
-      std::printf("result: connect %s\n", Name(err));
+      std::printf("result: connect %s\n", ErrnoName(err));
     } else {
       ok = true;
     }
@@ -118,18 +107,18 @@ bool StepNonBlockingConnect(const Address& a) {
 bool StepRequest(const Address& a) {
   int fd = BlockingConnect(a);
   if (fd < 0) {
-    std::printf("result: connect %s\n", Name(-fd));
+    std::printf("result: connect %s\n", ErrnoName(-fd));
     return false;
   }
   static constexpr char kRequest[] = "GET /orders HTTP/1.0\r\nHost: demo\r\n\r\n";
   char buf[4096];
   bool ok = false;
   if (send(fd, kRequest, sizeof(kRequest) - 1, MSG_NOSIGNAL) < 0) {
-    std::printf("result: send %s\n", Name(errno));
+    std::printf("result: send %s\n", ErrnoName(errno));
   } else {
     ssize_t n = recv(fd, buf, sizeof(buf), 0);
     if (n < 0) {
-      std::printf("result: recv %s\n", Name(errno));
+      std::printf("result: recv %s\n", ErrnoName(errno));
     } else if (n == 0) {
       std::printf("result: recv eof bytes=0\n");
     } else {
@@ -148,7 +137,7 @@ bool StepDns(const Address& a) {
                                        't',  'e',  's',  't',  0,   0,   1,   0,   1};
   int fd = socket(a.storage.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (fd < 0) {
-    std::printf("result: socket %s\n", Name(errno));
+    std::printf("result: socket %s\n", ErrnoName(errno));
     return false;
   }
   timeval tv{g_timeout_ms / 1000, (g_timeout_ms % 1000) * 1000};
@@ -156,13 +145,13 @@ bool StepDns(const Address& a) {
   uint8_t reply[512];
   bool ok = false;
   if (connect(fd, a.get(), a.len) != 0) {
-    std::printf("result: connect %s\n", Name(errno));
+    std::printf("result: connect %s\n", ErrnoName(errno));
   } else if (send(fd, kQuery, sizeof(kQuery), 0) < 0) {
-    std::printf("result: send %s\n", Name(errno));
+    std::printf("result: send %s\n", ErrnoName(errno));
   } else {
     ssize_t n = recv(fd, reply, sizeof(reply), 0);
     if (n < 0) {
-      std::printf("result: recv %s\n", Name(errno));
+      std::printf("result: recv %s\n", ErrnoName(errno));
     } else if (n >= 12 && (reply[3] & 0x0f) != 0) {
       std::printf("result: dns rcode=%d\n", reply[3] & 0x0f);
     } else {

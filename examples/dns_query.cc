@@ -28,12 +28,11 @@
 #include <string_view>
 #include <vector>
 
+#include "examples/example_util.h"
+
 namespace {
 
-const char* Name(int err) {
-  const char* n = strerrorname_np(err);
-  return n ? n : "E?";
-}
+using ::netcorr::examples::ErrnoName;
 
 const char* RcodeName(int rcode) {
   static constexpr const char* kNames[] = {"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN",
@@ -110,18 +109,7 @@ int main(int argc, char** argv) {
     }
   }
   sockaddr_storage addr{};
-  socklen_t addr_len = 0;
-  auto* v4 = reinterpret_cast<sockaddr_in*>(&addr);
-  auto* v6 = reinterpret_cast<sockaddr_in6*>(&addr);
-  if (inet_pton(AF_INET, server.c_str(), &v4->sin_addr) == 1) {
-    v4->sin_family = AF_INET;
-    v4->sin_port = htons(static_cast<uint16_t>(port));
-    addr_len = sizeof(*v4);
-  } else if (inet_pton(AF_INET6, server.c_str(), &v6->sin6_addr) == 1) {
-    v6->sin6_family = AF_INET6;
-    v6->sin6_port = htons(static_cast<uint16_t>(port));
-    addr_len = sizeof(*v6);
-  }
+  const socklen_t addr_len = ::netcorr::examples::NumericAddress(server, port, &addr);
   const uint16_t id = static_cast<uint16_t>(getpid() * 2654435761u >> 16);
   std::vector<uint8_t> query;
   if (addr_len == 0 || port <= 0 || port > 65535 || timeout_ms < 1 || tries < 1 || tries > 10 ||
@@ -131,14 +119,14 @@ int main(int argc, char** argv) {
 
   int fd = socket(addr.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (fd < 0) {
-    std::printf("result: socket %s\n", Name(errno));
+    std::printf("result: socket %s\n", ErrnoName(errno));
     return 1;
   }
   timeval tv{timeout_ms / 1000, (timeout_ms % 1000) * 1000};
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
   const auto* sa = reinterpret_cast<const sockaddr*>(&addr);
   if (!unconnected && connect(fd, sa, addr_len) != 0) {
-    std::printf("result: connect %s\n", Name(errno));
+    std::printf("result: connect %s\n", ErrnoName(errno));
     return 1;
   }
   uint8_t reply[4096];
@@ -147,7 +135,7 @@ int main(int argc, char** argv) {
     ssize_t sent = unconnected ? sendto(fd, query.data(), query.size(), 0, sa, addr_len)
                                : send(fd, query.data(), query.size(), 0);
     if (sent < 0) {
-      std::printf("result: send %s\n", Name(errno));
+      std::printf("result: send %s\n", ErrnoName(errno));
       return 1;
     }
     // Datagrams that are not our answer (wrong id, too short) are skipped, a bounded number.
@@ -173,7 +161,7 @@ int main(int argc, char** argv) {
     }
     if (last_errno != EAGAIN && last_errno != EWOULDBLOCK) break;  // a hard error: no retry
   }
-  std::printf("result: recv %s\n", Name(last_errno ? last_errno : EAGAIN));
+  std::printf("result: recv %s\n", ErrnoName(last_errno ? last_errno : EAGAIN));
   close(fd);
   return 1;
 }

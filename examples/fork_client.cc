@@ -26,18 +26,17 @@
 #include <thread>
 #include <vector>
 
+#include "examples/example_util.h"
+
 namespace {
 
-const char* Name(int err) {
-  const char* n = strerrorname_np(err);
-  return n ? n : "E?";
-}
+using ::netcorr::examples::ErrnoName;
 
 int Child(int index, const sockaddr_storage& addr, socklen_t len, int connect_timeout_ms) {
   const int pid = getpid();
   int fd = socket(addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) {
-    std::printf("result: socket %s child=%d pid=%d\n", Name(errno), index, pid);
+    std::printf("result: socket %s child=%d pid=%d\n", ErrnoName(errno), index, pid);
     return 1;
   }
   if (connect_timeout_ms >= 0) {
@@ -61,7 +60,7 @@ int Child(int index, const sockaddr_storage& addr, socklen_t len, int connect_ti
   } else if (n == 0) {
     std::printf("result: recv eof child=%d pid=%d\n", index, pid);
   } else {
-    std::printf("result: %s %s child=%d pid=%d\n", call, Name(errno), index, pid);
+    std::printf("result: %s %s child=%d pid=%d\n", call, ErrnoName(errno), index, pid);
   }
   close(fd);
   return n > 0 ? 0 : 1;
@@ -89,18 +88,7 @@ int main(int argc, char** argv) {
     }
   }
   sockaddr_storage addr{};
-  socklen_t len = 0;
-  auto* v4 = reinterpret_cast<sockaddr_in*>(&addr);
-  auto* v6 = reinterpret_cast<sockaddr_in6*>(&addr);
-  if (inet_pton(AF_INET, host.c_str(), &v4->sin_addr) == 1) {
-    v4->sin_family = AF_INET;
-    v4->sin_port = htons(static_cast<uint16_t>(port));
-    len = sizeof(*v4);
-  } else if (inet_pton(AF_INET6, host.c_str(), &v6->sin6_addr) == 1) {
-    v6->sin6_family = AF_INET6;
-    v6->sin6_port = htons(static_cast<uint16_t>(port));
-    len = sizeof(*v6);
-  }
+  const socklen_t len = ::netcorr::examples::NumericAddress(host, port, &addr);
   if (len == 0 || port <= 0 || port > 65535 || children < 1 || children > 64) {
     std::fprintf(stderr,
                  "usage: fork_client --host H --port P [--children N] [--connect-timeout MS]\n");
@@ -112,7 +100,7 @@ int main(int argc, char** argv) {
   for (int i = 0; i < children; ++i) {
     pid_t pid = fork();
     if (pid < 0) {
-      std::printf("result: fork %s\n", Name(errno));
+      std::printf("result: fork %s\n", ErrnoName(errno));
       break;
     }
     if (pid == 0) _exit(Child(i, addr, len, connect_timeout_ms) == 0 ? 0 : 1);

@@ -33,6 +33,8 @@
 #include <string>
 #include <string_view>
 
+#include "examples/example_util.h"
+
 namespace {
 
 struct Options {
@@ -46,29 +48,9 @@ struct Options {
   int syn_retries = -1;
 };
 
-const char* Name(int err) {
-  const char* n = strerrorname_np(err);
-  return n ? n : "E?";
-}
+using ::netcorr::examples::ErrnoName;
 
-void Report(const char* call, int err) { std::printf("result: %s %s\n", call, Name(err)); }
-
-// Fills `addr` from a numeric address; returns its length or 0.
-socklen_t Resolve(const std::string& host, int port, sockaddr_storage* addr) {
-  auto* v4 = reinterpret_cast<sockaddr_in*>(addr);
-  auto* v6 = reinterpret_cast<sockaddr_in6*>(addr);
-  if (inet_pton(AF_INET, host.c_str(), &v4->sin_addr) == 1) {
-    v4->sin_family = AF_INET;
-    v4->sin_port = htons(static_cast<uint16_t>(port));
-    return sizeof(*v4);
-  }
-  if (inet_pton(AF_INET6, host.c_str(), &v6->sin6_addr) == 1) {
-    v6->sin6_family = AF_INET6;
-    v6->sin6_port = htons(static_cast<uint16_t>(port));
-    return sizeof(*v6);
-  }
-  return 0;
-}
+void Report(const char* call, int err) { std::printf("result: %s %s\n", call, ErrnoName(err)); }
 
 timeval Tv(int ms) { return timeval{ms / 1000, (ms % 1000) * 1000}; }
 
@@ -227,7 +209,7 @@ int main(int argc, char** argv) {
     }
   }
   sockaddr_storage addr{};
-  socklen_t len = Resolve(o.host, o.port, &addr);
+  socklen_t len = ::netcorr::examples::NumericAddress(o.host, o.port, &addr);
   if (len == 0 || o.port <= 0 || o.port > 65535 || o.repeat < 1 || o.repeat > 100000 ||
       o.send_bytes > (64l << 20) || o.read_timeout_ms < 0) {
     return Usage();

@@ -24,18 +24,17 @@
 #include <thread>
 #include <vector>
 
+#include "examples/example_util.h"
+
 namespace {
 
-const char* Name(int err) {
-  const char* n = strerrorname_np(err);
-  return n ? n : "E?";
-}
+using ::netcorr::examples::ErrnoName;
 
 // Returns true on success; prints exactly one result line.
 bool Run(int index, const sockaddr_storage& addr, socklen_t len, int connect_timeout_ms) {
   int fd = socket(addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) {
-    std::printf("result: socket %s thread=%d\n", Name(errno), index);
+    std::printf("result: socket %s thread=%d\n", ErrnoName(errno), index);
     return false;
   }
   if (connect_timeout_ms >= 0) {
@@ -62,7 +61,7 @@ bool Run(int index, const sockaddr_storage& addr, socklen_t len, int connect_tim
   } else if (errno == 0) {
     std::printf("result: %s eof thread=%d\n", call, index);
   } else {
-    std::printf("result: %s %s thread=%d\n", call, Name(errno), index);
+    std::printf("result: %s %s thread=%d\n", call, ErrnoName(errno), index);
   }
   close(fd);
   return ok;
@@ -90,18 +89,7 @@ int main(int argc, char** argv) {
     }
   }
   sockaddr_storage addr{};
-  socklen_t len = 0;
-  auto* v4 = reinterpret_cast<sockaddr_in*>(&addr);
-  auto* v6 = reinterpret_cast<sockaddr_in6*>(&addr);
-  if (inet_pton(AF_INET, host.c_str(), &v4->sin_addr) == 1) {
-    v4->sin_family = AF_INET;
-    v4->sin_port = htons(static_cast<uint16_t>(port));
-    len = sizeof(*v4);
-  } else if (inet_pton(AF_INET6, host.c_str(), &v6->sin6_addr) == 1) {
-    v6->sin6_family = AF_INET6;
-    v6->sin6_port = htons(static_cast<uint16_t>(port));
-    len = sizeof(*v6);
-  }
+  const socklen_t len = ::netcorr::examples::NumericAddress(host, port, &addr);
   if (len == 0 || port <= 0 || port > 65535 || threads < 1 || threads > 256) {
     std::fprintf(stderr,
                  "usage: threads_client --host H --port P [--threads N] [--connect-timeout MS]\n");

@@ -1,0 +1,41 @@
+#pragma once
+
+// What every example client needs and nothing more: the errno's name for its "result:" line,
+// and a numeric address (the test world has no resolver). Header-only, libc only.
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <cstdint>
+#include <string>
+
+namespace netcorr::examples {
+
+// "ECONNREFUSED", as the examples print it.
+inline const char* ErrnoName(int err) {
+  const char* n = strerrorname_np(err);
+  return n ? n : "E?";
+}
+
+// Fills `addr` from a numeric IPv4 or IPv6 address and a port; returns its length, or 0 when
+// `host` is neither.
+inline socklen_t NumericAddress(const std::string& host, int port, sockaddr_storage* addr) {
+  *addr = sockaddr_storage{};
+  auto* v4 = reinterpret_cast<sockaddr_in*>(addr);
+  auto* v6 = reinterpret_cast<sockaddr_in6*>(addr);
+  if (inet_pton(AF_INET, host.c_str(), &v4->sin_addr) == 1) {
+    v4->sin_family = AF_INET;
+    v4->sin_port = htons(static_cast<uint16_t>(port));
+    return sizeof(*v4);
+  }
+  if (inet_pton(AF_INET6, host.c_str(), &v6->sin6_addr) == 1) {
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons(static_cast<uint16_t>(port));
+    return sizeof(*v6);
+  }
+  return 0;
+}
+
+}  // namespace netcorr::examples
