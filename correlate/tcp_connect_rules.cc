@@ -134,7 +134,15 @@ std::optional<Finding> DecideConnect(const ConnectOutcome& o, const TcpConnectio
   // abort the connection; codes 0, 1, 5 (net, host, source route) are soft errors — TCP keeps
   // retrying and reports the error only when the connect finally gives up (EHOSTUNREACH after
   // the SYN retries). Either way an ICMP error quoting our SYN is the explanation.
-  if (icmp != nullptr) return IcmpUnreachable(o.call, o.flow, o.error, *icmp, syns, ctx);
+  if (icmp != nullptr) {
+    Finding f = IcmpUnreachable(o.call, o.flow, o.error, *icmp, syns, ctx);
+    // RFC 1122 4.2.3.9 lets TCP treat host/net unreachable as soft errors in SYN-SENT: Linux
+    // keeps retransmitting and fails the connect on a later error. Every error about this
+    // attempt is evidence, not only the one that ended it.
+    for (const IcmpRecord& earlier : a->icmp) AddEvidence(f, earlier.ref);
+    FinishEvidence(f);
+    return f;
+  }
 
   if (a && a->syn_ack) {
     return Unexplained(o.call, o.flow, o.error,

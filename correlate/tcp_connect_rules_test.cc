@@ -167,6 +167,21 @@ TEST_P(ConnectRulesTest, IcmpFromTheDestination) {
   EXPECT_THAT(f->summary, ::testing::Not(HasSubstr("hop")));
 }
 
+// Linux treats host-unreachable in SYN-SENT as soft (RFC 1122 4.2.3.9): it retransmits the SYN
+// and fails on the next error. Both SYN/ICMP pairs explain the one failed connect.
+TEST_P(ConnectRulesTest, EveryIcmpErrorAboutTheAttemptIsEvidence) {
+  table.Add(TcpPacket(1, kT0 + kMs, c, s, kTcpSyn, 1000));
+  table.Add(IcmpPacket(2, kT0 + 2 * kMs, w.router, w.client, FlowKey{Transport::kTcp, c, s},
+                       w.v6 ? 1 : 3, w.v6 ? 3 : 1, 1000));
+  table.Add(TcpPacket(3, kT0 + 1000 * kMs, c, s, kTcpSyn, 1000));
+  table.Add(IcmpPacket(4, kT0 + 1001 * kMs, w.router, w.client, FlowKey{Transport::kTcp, c, s},
+                       w.v6 ? 1 : 3, w.v6 ? 3 : 1, 1000));
+  auto f = DecideConnect(Outcome(EHOSTUNREACH, 1002 * kMs), Attempt(), ctx.get());
+  ASSERT_TRUE(f.has_value());
+  EXPECT_EQ(f->kind, FindingKind::kIcmpUnreachable);
+  EXPECT_THAT(f->evidence, ElementsAre(1, 2, 3, 4));
+}
+
 TEST_P(ConnectRulesTest, RejectedByThisHostsFirewall) {
   ctx.local.Add(w.client);
   // REJECT in OUTPUT: the SYN never reaches the interface; the ICMP comes from this host.
