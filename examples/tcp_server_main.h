@@ -1,0 +1,68 @@
+#pragma once
+
+// The main() of the one-connection-at-a-time TCP servers of the test world:
+//
+//   NAME --port P [--lifetime-s S]
+//
+// Listens on [::]:P (dual-stack, so one server answers IPv4 and IPv6), hands each accepted
+// connection to `handle` (which closes it), and exits after --lifetime-s (default 3600) so a
+// forgotten server cannot live forever. Header-only, libc only.
+
+#include <netinet/in.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <string_view>
+
+namespace netcorr::examples {
+
+inline int ServeEachConnection(const char* name, int argc, char** argv, void (*handle)(int fd)) {
+  int port = 0;
+  long lifetime_s = 3600;
+  for (int i = 1; i < argc; ++i) {
+    std::string_view a = argv[i];
+    if (a == "--port" && i + 1 < argc) {
+      port = std::atoi(argv[++i]);
+    } else if (a == "--lifetime-s" && i + 1 < argc) {
+      lifetime_s = std::atol(argv[++i]);
+    } else {
+      std::fprintf(stderr, "usage: %s --port P [--lifetime-s S]\n", name);
+      return 2;
+    }
+  }
+  if (port <= 0 || port > 65535) {
+    std::fprintf(stderr, "%s: --port 1..65535 required\n", name);
+    return 2;
+  }
+  auto die = [name](const char* what) {
+    std::fprintf(stderr, "%s: %s: %s\n", name, what, strerror(errno));
+    return 1;
+  };
+  const int fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return die("socket");
+  int off = 0, on = 1;
+  setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off));
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+  sockaddr_in6 addr{};
+  addr.sin6_family = AF_INET6;
+  addr.sin6_addr = in6addr_any;
+  addr.sin6_port = htons(static_cast<uint16_t>(port));
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) return die("bind");
+  if (listen(fd, 128) != 0) return die("listen");
+  const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(lifetime_s);
+  while (std::chrono::steady_clock::now() < end) {
+    pollfd p{fd, POLLIN, 0};
+    if (poll(&p, 1, 200) <= 0) continue;
+    const int c = accept4(fd, nullptr, nullptr, SOCK_CLOEXEC);
+    if (c >= 0) handle(c);
+  }
+  return 0;
+}
+
+}  // namespace netcorr::examples
