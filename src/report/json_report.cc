@@ -171,11 +171,23 @@ void WriteCall(JsonWriter& w, const SyscallEvent& c) {
   w.EndObject();
 }
 
+// `key`: the object `write` fills when `value` is set, else null (each detail object of a
+// finding is present only for the kinds that use it).
+template <typename T, typename Write>
+void OptionalObject(JsonWriter& w, std::string_view key, const std::optional<T>& value,
+                    Write write) {
+  w.Key(key);
+  if (!value.has_value()) {
+    w.Null();
+    return;
+  }
+  w.BeginObject();
+  write(*value);
+  w.EndObject();
+}
+
 void WriteFindingDetails(JsonWriter& w, const Finding& f) {
-  w.Key("handshake");
-  if (f.handshake.has_value()) {
-    const HandshakeDetail& h = *f.handshake;
-    w.BeginObject();
+  OptionalObject(w, "handshake", f.handshake, [&](const HandshakeDetail& h) {
     w.Key("syn_times_ns");
     w.BeginArray();
     for (TimeNs t : h.syn_times) w.Int(t);
@@ -183,14 +195,8 @@ void WriteFindingDetails(JsonWriter& w, const Finding& f) {
     w.Field("syn_count", h.syn_count);
     w.Field("syn_ack_seen", h.syn_ack_seen);
     w.Field("rst_seen", h.rst_seen);
-    w.EndObject();
-  } else {
-    w.Null();
-  }
-  w.Key("icmp");
-  if (f.icmp.has_value()) {
-    const IcmpDetail& i = *f.icmp;
-    w.BeginObject();
+  });
+  OptionalObject(w, "icmp", f.icmp, [&](const IcmpDetail& i) {
     w.Field("v6", i.v6);
     w.Field("type", static_cast<uint32_t>(i.type));
     w.Field("code", static_cast<uint32_t>(i.code));
@@ -198,67 +204,40 @@ void WriteFindingDetails(JsonWriter& w, const Finding& f) {
     w.Field("sender", i.sender.ToString());
     w.Field("sender_role", std::string(IcmpSenderRoleName(i.sender_role)));
     w.Field("mtu", i.mtu);
-    w.EndObject();
-  } else {
-    w.Null();
-  }
-  w.Key("stream");
-  if (f.stream.has_value()) {
-    const StreamDetail& s = *f.stream;
-    w.BeginObject();
+  });
+  OptionalObject(w, "stream", f.stream, [&](const StreamDetail& s) {
     w.Field("bytes_sent", s.bytes_sent);
     w.Field("bytes_received", s.bytes_received);
     w.Field("idle_before_ns", s.idle_before_ns);
     w.Field("rst_from_peer", s.rst_from_peer);
     w.Field("fin_from_peer", s.fin_from_peer);
     w.Field("fin_from_us", s.fin_from_us);
-    w.EndObject();
-  } else {
-    w.Null();
-  }
-  w.Key("retransmissions");
-  if (f.retransmissions.has_value()) {
-    const RetransmissionDetail& r = *f.retransmissions;
-    w.BeginObject();
+  });
+  OptionalObject(w, "retransmissions", f.retransmissions, [&](const RetransmissionDetail& r) {
     w.Field("count", r.count);
     w.Field("first_ns", r.first_ns);
     w.Field("last_ns", r.last_ns);
     w.Field("largest_retransmitted", r.largest_retransmitted);
     w.Field("largest_delivered", r.largest_delivered);
     w.Field("frag_needed_seen", r.frag_needed_seen);
-    w.EndObject();
-  } else {
-    w.Null();
-  }
-  w.Key("dns");
-  if (f.dns.has_value()) {
-    const DnsDetail& d = *f.dns;
-    w.BeginObject();
+  });
+  OptionalObject(w, "dns", f.dns, [&](const DnsDetail& d) {
     w.Field("id", static_cast<uint32_t>(d.id));
     w.Field("name", d.name);
     w.Field("rcode", static_cast<uint32_t>(d.rcode));
     w.Field("rcode_name", d.rcode_name.empty() ? DnsRcodeName(d.rcode) : d.rcode_name);
     w.Field("queries_sent", d.queries_sent);
     w.Field("answered", d.answered);
-    w.EndObject();
-  } else {
-    w.Null();
-  }
-  w.Key("tls");
-  if (f.tls.has_value()) {
-    const TlsDetail& t = *f.tls;
-    w.BeginObject();
+  });
+  OptionalObject(w, "tls", f.tls, [&](const TlsDetail& t) {
     w.Field("level", static_cast<uint32_t>(t.level));
     w.Field("level_name", TlsAlertLevelName(t.level));
     w.Field("description", static_cast<uint32_t>(t.description));
-    w.Field("description_name", t.description_name.empty() ? TlsAlertName(t.description)
-                                                           : t.description_name);
+    w.Field("description_name",
+            t.description_name.empty() ? TlsAlertName(t.description) : t.description_name);
     w.Field("sni", t.sni);
     w.Field("from_peer", t.from_peer);
-    w.EndObject();
-  } else {
-    w.Null();
-  }
+  });
   w.Key("unexplained_reason");
   if (f.kind == FindingKind::kUnexplained || !f.unexplained_reason.empty()) {
     w.String(f.unexplained_reason);
