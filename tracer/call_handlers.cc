@@ -21,7 +21,7 @@
 #include "absl/strings/str_join.h"
 #include "src/model/errno_name.h"
 #include "tracer/sockaddr.h"
-#include "tracer/socket_names.h"
+#include "src/model/socket_names.h"
 #include "tracer/trace_loop.h"
 #include "tracer/tracee_memory.h"
 

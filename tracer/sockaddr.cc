@@ -10,7 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "tracer/socket_names.h"
+#include "src/model/socket_names.h"
 
 namespace netcorr::tracer {
 

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "src/model/call_kind.h"
 #include "src/model/endpoint.h"
 #include "src/model/time.h"
 
@@ -40,7 +41,8 @@ struct SyscallEvent {
   uint64_t id = 0;  // unique within a session, increasing in entry order
   int32_t pid = 0;  // thread group id
   int32_t tid = 0;
-  std::string name;  // "connect", "recvfrom", ...
+  std::string name;  // "connect", "recvfrom", ...: for display; rules switch on `kind`
+  CallKind kind = CallKind::kOther;
   TimeNs entry_ns = 0;
   TimeNs exit_ns = 0;     // when unfinished: the time tracing stopped
   bool finished = true;   // false: still blocked in the kernel when tracing stopped

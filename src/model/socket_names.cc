@@ -1,4 +1,4 @@
-#include "tracer/socket_names.h"
+#include "src/model/socket_names.h"
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -9,7 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 
-namespace netcorr::tracer {
+namespace netcorr {
 namespace {
 
 template <size_t N>
@@ -29,43 +29,56 @@ std::string FlagNames(uint64_t value, const std::pair<uint64_t, const char*> (&n
 
 }  // namespace
 
-std::string AddressFamilyName(int family) {
-  switch (family) {
-    case AF_UNSPEC:
-      return "AF_UNSPEC";
-    case AF_UNIX:
-      return "AF_UNIX";
-    case AF_INET:
-      return "AF_INET";
-    case AF_INET6:
-      return "AF_INET6";
-    case AF_NETLINK:
-      return "AF_NETLINK";
-    case AF_PACKET:
-      return "AF_PACKET";
-    default:
-      return absl::StrCat(family);
+namespace {
+
+struct NamedValue {
+  int value;
+  std::string_view name;
+};
+
+// Aliases come after the name strace prints, so a number finds the printed one first.
+constexpr NamedValue kFamilies[] = {
+    {AF_UNSPEC, "AF_UNSPEC"},   {AF_UNIX, "AF_UNIX"},       {AF_UNIX, "AF_LOCAL"},
+    {AF_UNIX, "AF_FILE"},       {AF_INET, "AF_INET"},       {AF_INET6, "AF_INET6"},
+    {AF_NETLINK, "AF_NETLINK"}, {AF_PACKET, "AF_PACKET"},   {AF_BLUETOOTH, "AF_BLUETOOTH"},
+    {AF_ALG, "AF_ALG"},         {AF_VSOCK, "AF_VSOCK"},     {AF_XDP, "AF_XDP"},
+};
+
+constexpr NamedValue kTypes[] = {
+    {SOCK_STREAM, "SOCK_STREAM"},       {SOCK_DGRAM, "SOCK_DGRAM"}, {SOCK_RAW, "SOCK_RAW"},
+    {SOCK_RDM, "SOCK_RDM"},             {SOCK_SEQPACKET, "SOCK_SEQPACKET"},
+    {SOCK_PACKET, "SOCK_PACKET"},
+};
+
+constexpr NamedValue kInetProtocols[] = {
+    {IPPROTO_TCP, "IPPROTO_TCP"},       {IPPROTO_UDP, "IPPROTO_UDP"},
+    {IPPROTO_ICMP, "IPPROTO_ICMP"},     {IPPROTO_ICMPV6, "IPPROTO_ICMPV6"},
+    {IPPROTO_UDPLITE, "IPPROTO_UDPLITE"}, {IPPROTO_MPTCP, "IPPROTO_MPTCP"},
+    {IPPROTO_SCTP, "IPPROTO_SCTP"},     {IPPROTO_RAW, "IPPROTO_RAW"},
+};
+
+template <size_t N>
+std::string NameOf(int value, const NamedValue (&table)[N]) {
+  for (const NamedValue& n : table) {
+    if (n.value == value) return std::string(n.name);
   }
+  return absl::StrCat(value);
 }
 
-std::string SocketTypeName(int type) {
-  std::string out;
-  switch (type & 0xf) {
-    case SOCK_STREAM:
-      out = "SOCK_STREAM";
-      break;
-    case SOCK_DGRAM:
-      out = "SOCK_DGRAM";
-      break;
-    case SOCK_RAW:
-      out = "SOCK_RAW";
-      break;
-    case SOCK_SEQPACKET:
-      out = "SOCK_SEQPACKET";
-      break;
-    default:
-      out = absl::StrCat(type & 0xf);
+template <size_t N>
+std::optional<int> ValueOf(std::string_view name, const NamedValue (&table)[N]) {
+  for (const NamedValue& n : table) {
+    if (n.name == name) return n.value;
   }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string AddressFamilyName(int family) { return NameOf(family, kFamilies); }
+
+std::string SocketTypeName(int type) {
+  std::string out = NameOf(type & 0xf, kTypes);
   if (type & SOCK_NONBLOCK) out += "|SOCK_NONBLOCK";
   if (type & SOCK_CLOEXEC) out += "|SOCK_CLOEXEC";
   return out;
@@ -73,19 +86,36 @@ std::string SocketTypeName(int type) {
 
 std::string ProtocolName(int family, int protocol) {
   if (family != AF_INET && family != AF_INET6) return absl::StrCat(protocol);
+  return NameOf(protocol, kInetProtocols);
+}
+
+std::optional<int> AddressFamilyFromName(std::string_view name) {
+  return ValueOf(name, kFamilies);
+}
+std::optional<int> SocketTypeFromName(std::string_view name) { return ValueOf(name, kTypes); }
+std::optional<int> ProtocolFromName(std::string_view name) {
+  return ValueOf(name, kInetProtocols);
+}
+
+Transport TransportFor(int family, int type, int protocol) {
+  if (family != AF_INET && family != AF_INET6) return Transport::kUnknown;
   switch (protocol) {
-    case 0:
-      return "0";
     case IPPROTO_TCP:
-      return "IPPROTO_TCP";
+    case IPPROTO_MPTCP:  // MPTCP subflows are TCP on the wire
+      return Transport::kTcp;
     case IPPROTO_UDP:
-      return "IPPROTO_UDP";
+    case IPPROTO_UDPLITE:
+      return Transport::kUdp;
     case IPPROTO_ICMP:
-      return "IPPROTO_ICMP";
+      return Transport::kIcmp;
     case IPPROTO_ICMPV6:
-      return "IPPROTO_ICMPV6";
+      return Transport::kIcmpV6;
+    case 0:
+      if ((type & 0xf) == SOCK_STREAM) return Transport::kTcp;
+      if ((type & 0xf) == SOCK_DGRAM) return Transport::kUdp;
+      return Transport::kUnknown;
     default:
-      return absl::StrCat(protocol);
+      return Transport::kUnknown;
   }
 }
 
@@ -190,4 +220,4 @@ std::string PollEventsName(int events) {
   return FlagNames(static_cast<uint16_t>(events), kNames);
 }
 
-}  // namespace netcorr::tracer
+}  // namespace netcorr
