@@ -69,6 +69,10 @@ absl::StatusOr<SeccompProgram> BuildSeccompProgram(bool trace_read_write) {
       case Call::kIoctl:
         s = Check(seccomp_rule_add_exact(ctx, trace, e.nr, 1, IntArgEq(1, FIONBIO)), what);
         break;
+      case Call::kSigreturn:
+        // Attach mode sees it anyway; a launched program pays no stop per signal for it (an
+        // interrupted call is then decided by the next traced call, restart or not).
+        break;
       case Call::kGetsockopt:
         s = Check(seccomp_rule_add_exact(ctx, trace, e.nr, 2, IntArgEq(1, SOL_SOCKET),
                                          IntArgEq(2, SO_ERROR)),

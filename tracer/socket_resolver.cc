@@ -37,10 +37,10 @@ FdLink ReadFdLink(pid_t tid, int fd) {
   if (n < 0) return FdLink{};
   link[n] = '\0';
   if (const uint64_t inode = ParseSocketLink(link); inode != 0) {
-    return FdLink{FdKind::kSocket, inode};
+    return FdLink{FdLinkKind::kSocket, inode};
   }
-  if (std::strcmp(link, "anon_inode:[eventpoll]") == 0) return FdLink{FdKind::kEpoll, 0};
-  return FdLink{FdKind::kOther, 0};
+  if (std::strcmp(link, "anon_inode:[eventpoll]") == 0) return FdLink{FdLinkKind::kEpoll, 0};
+  return FdLink{FdLinkKind::kOther, 0};
 }
 
 namespace {

@@ -12,9 +12,9 @@ namespace netcorr::tracer {
 
 // What /proc/TID/fd/N says an fd is: the one cheap way to learn the kind of an fd the tracer
 // did not see being created.
-enum class FdKind : uint8_t { kNone, kSocket, kEpoll, kOther };
+enum class FdLinkKind : uint8_t { kNone, kSocket, kEpoll, kOther };
 struct FdLink {
-  FdKind kind = FdKind::kNone;  // kNone: no such fd
+  FdLinkKind kind = FdLinkKind::kNone;  // kNone: no such fd
   uint64_t inode = 0;           // socket inode for kSocket
 };
 FdLink ReadFdLink(pid_t tid, int fd);

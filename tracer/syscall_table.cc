@@ -15,6 +15,7 @@ constexpr std::array kX86_64 = {
     SyscallEntry{1, "write", Call::kWrite},
     SyscallEntry{3, "close", Call::kClose},
     SyscallEntry{7, "poll", Call::kPoll},
+    SyscallEntry{15, "rt_sigreturn", Call::kSigreturn},
     SyscallEntry{16, "ioctl", Call::kIoctl},
     SyscallEntry{19, "readv", Call::kReadv},
     SyscallEntry{20, "writev", Call::kWritev},

@@ -45,6 +45,7 @@ enum class Call : uint8_t {
   kFcntl,
   kIoctl,
   kRestartSyscall,  // the kernel's continuation of an interrupted poll/select/nanosleep
+  kSigreturn,       // a signal handler returning: an interrupted call restarts or fails after it
 };
 
 struct SyscallEntry {

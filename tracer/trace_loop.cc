@@ -1,32 +1,22 @@
+// The ptrace event loop: waiting for stops, dispatching them, following forks, clones and
+// execs, and stopping (detach, or the launched program's end). The per-call work is in
+// call_entry.cc and call_exit.cc; starting (launch, attach) in tracee_start.cc.
+
 #include "tracer/trace_loop.h"
 
-#include <dirent.h>
-#include <fcntl.h>
-#include <grp.h>
-#include <linux/seccomp.h>
 #include <signal.h>
-#include <sys/prctl.h>
-#include <sys/ptrace.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdio>
-#include <cstring>
-#include <fstream>
-#include <string>
 
 #include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
-#include "tracer/seccomp_filter.h"
 
 namespace netcorr::tracer {
 namespace {
 
-constexpr int kSeizeOptions = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEEXEC | PTRACE_O_TRACECLONE;
-constexpr int kForkOptions = PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK;
 // After a stop request a launched program first gets time to end by itself (Ctrl-C reached it
 // too, from the terminal: its own SIGINT handling runs undisturbed), then SIGTERM, then SIGKILL.
 constexpr TimeNs kSelfExitGraceNs = 500'000'000;
@@ -40,111 +30,14 @@ void SleepMs(int ms) {
   nanosleep(&ts, nullptr);
 }
 
-// Reads "Tgid:" (or another field) from /proc/TID/status; 0 if the task is gone.
-pid_t ReadStatusField(pid_t tid, const char* field) {
-  std::ifstream in(absl::StrCat("/proc/", tid, "/status"));
-  std::string line;
-  const size_t n = std::strlen(field);
-  while (std::getline(in, line)) {
-    if (line.compare(0, n, field) == 0) return static_cast<pid_t>(std::atoi(line.c_str() + n));
-  }
-  return 0;
-}
-
-std::string ExePath(pid_t pid) {
-  char buf[4096];
-  const ssize_t n = readlink(absl::StrCat("/proc/", pid, "/exe").c_str(), buf, sizeof(buf) - 1);
-  if (n <= 0) return "";
-  return std::string(buf, n);
-}
-
-std::vector<int> ListDirNumbers(const std::string& dir) {
-  std::vector<int> out;
-  DIR* d = opendir(dir.c_str());
-  if (d == nullptr) return out;
-  while (dirent* e = readdir(d)) {
-    if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
-    out.push_back(std::atoi(e->d_name));
-  }
-  closedir(d);
-  return out;
-}
-
-// What the launched child reports through its close-on-exec pipe when a setup step fails.
-struct ChildFailure {
-  int stage;
-  int err;
-};
-enum ChildStage { kStageGo = 1, kStageGroups, kStageGid, kStageUid, kStageSeccomp, kStageExec };
-
-// Everything below runs in the forked child of a possibly multi-threaded parent: only
-// async-signal-safe calls, no allocation.
-[[noreturn]] void ChildMain(int go_fd, int err_fd, const LaunchSpec& spec, sock_fprog* prog,
-                            char* const* argv) {
-  const auto fail = [err_fd](int stage) {
-    const ChildFailure f{stage, errno};
-    // This write is itself traced once the filter is loaded: the parent resumes it.
-    (void)!write(err_fd, &f, sizeof(f));
-    _exit(127);
-  };
-  char go = 0;
-  if (read(go_fd, &go, 1) != 1) _exit(127);  // the parent could not seize us
-  close(go_fd);
-  // The program gets a clean signal state, as if started from a shell: netcorr may block or
-  // ignore signals (SIGPIPE, SIGINT...) for its own reasons.
-  sigset_t none;
-  sigemptyset(&none);
-  sigprocmask(SIG_SETMASK, &none, nullptr);
-  signal(SIGPIPE, SIG_DFL);
-  if (spec.uid || spec.gid) {
-    if (setgroups(spec.groups.size(), spec.groups.data()) != 0) fail(kStageGroups);
-    if (spec.gid && setgid(*spec.gid) != 0) fail(kStageGid);
-    if (spec.uid && setuid(*spec.uid) != 0) fail(kStageUid);
-  }
-  // Root may install the filter without no_new_privs (keeping setuid programs working as they
-  // do untraced); anyone else must set it first.
-  if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, prog, 0, 0) != 0) {
-    if (errno != EACCES || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
-        prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, prog, 0, 0) != 0) {
-      fail(kStageSeccomp);
-    }
-  }
-  execvp(argv[0], argv);
-  fail(kStageExec);
-  _exit(127);
-}
-
-absl::Status ChildFailureStatus(const ChildFailure& f, const std::string& program) {
-  switch (f.stage) {
-    case kStageGroups:
-    case kStageGid:
-    case kStageUid:
-      return absl::ErrnoToStatus(f.err, "cannot switch to the requested user");
-    case kStageSeccomp:
-      return absl::ErrnoToStatus(f.err, "cannot install the seccomp filter");
-    case kStageExec:
-      if (f.err == ENOENT) return absl::NotFoundError(absl::StrCat(program, ": command not found"));
-      return absl::ErrnoToStatus(f.err, absl::StrCat("cannot run ", program));
-    default:
-      return absl::InternalError("the program failed to start");
-  }
-}
-
 }  // namespace
 
-FdTable::~FdTable() {
-  if (pidfd >= 0) close(pidfd);
-}
-
-std::shared_ptr<FdTable> FdTable::CopyFor(pid_t child_tgid) const {
-  auto t = std::make_shared<FdTable>(child_tgid);
-  t->fds = fds;
-  t->epoll = epoll;
-  return t;
-}
-
-TraceLoop::TraceLoop(Mode mode, EventSink* sink, bool follow_forks)
-    : mode_(mode), sink_(sink), follow_forks_(follow_forks), owner_tid_(GetTid()) {}
+TraceLoop::TraceLoop(Mode mode, EventSink* sink, bool follow_forks, std::unique_ptr<TraceeOs> os)
+    : mode_(mode),
+      sink_(sink),
+      follow_forks_(follow_forks),
+      owner_tid_(GetTid()),
+      os_(os != nullptr ? std::move(os) : LiveTraceeOs()) {}
 
 TraceLoop::~TraceLoop() {
   if (tracees_.empty()) return;
@@ -155,10 +48,10 @@ TraceLoop::~TraceLoop() {
   // PTRACE_O_EXITKILL would kill them when netcorr exits; do it now so none outlives us
   // stopped, and reap them.
   KillAll(SIGKILL);
-  const TimeNs deadline = NowRealtimeNs() + kDetachWaitNs;
-  while (!tracees_.empty() && NowRealtimeNs() < deadline) {
+  const TimeNs deadline = os_->Now() + kDetachWaitNs;
+  while (!tracees_.empty() && os_->Now() < deadline) {
     int status = 0;
-    const pid_t pid = waitpid(-1, &status, __WALL | WNOHANG);
+    const pid_t pid = os_->Wait(&status, /*nohang=*/true);
     if (pid < 0) break;
     if (pid == 0) {
       SleepMs(1);
@@ -171,164 +64,9 @@ TraceLoop::~TraceLoop() {
   }
 }
 
-absl::Status TraceLoop::LaunchProgram(const LaunchSpec& spec) {
-  if (spec.argv.empty()) return absl::InvalidArgumentError("no program to run");
-  absl::StatusOr<SeccompProgram> program = BuildSeccompProgram(spec.trace_read_write);
-  if (!program.ok()) return program.status();
-  sock_fprog prog = program->prog();
-  std::vector<char*> argv;
-  for (const std::string& a : spec.argv) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-
-  int go[2];
-  int err[2];
-  if (pipe2(go, O_CLOEXEC) != 0) return absl::ErrnoToStatus(errno, "pipe2");
-  if (pipe2(err, O_CLOEXEC) != 0) {
-    close(go[0]);
-    close(go[1]);
-    return absl::ErrnoToStatus(errno, "pipe2");
-  }
-  const pid_t child = fork();
-  if (child < 0) {
-    const int e = errno;
-    for (int fd : {go[0], go[1], err[0], err[1]}) close(fd);
-    return absl::ErrnoToStatus(e, "fork");
-  }
-  if (child == 0) {
-    close(go[1]);
-    close(err[0]);
-    ChildMain(go[0], err[1], spec, &prog, argv.data());
-  }
-  close(go[0]);
-  close(err[1]);
-  absl::Cleanup close_pipes = [&] {
-    close(go[1]);
-    close(err[0]);
-  };
-  const auto kill_child = [child] {
-    kill(child, SIGKILL);
-    int st;
-    while (waitpid(child, &st, __WALL) < 0 && errno == EINTR) {
-    }
-  };
-  main_pid_ = child;
-  main_tgids_.insert(child);
-  int options = kSeizeOptions | PTRACE_O_TRACESECCOMP | PTRACE_O_EXITKILL | kForkOptions;
-  if (ptrace(PTRACE_SEIZE, child, 0, options) != 0) {
-    const int e = errno;
-    kill_child();
-    return absl::ErrnoToStatus(e, "ptrace(PTRACE_SEIZE) of the launched program");
-  }
-  auto t = std::make_unique<Tracee>();
-  t->tid = t->tgid = child;
-  t->table = std::make_shared<FdTable>(child);
-  tracees_[child] = std::move(t);
-  const char byte = 1;
-  if (write(go[1], &byte, 1) != 1) {
-    const int e = errno;
-    kill_child();
-    tracees_.clear();
-    return absl::ErrnoToStatus(e, "starting the child");
-  }
-  // Until exec succeeds, only the child's failure report can stop at the filter.
-  for (;;) {
-    int status = 0;
-    if (waitpid(child, &status, __WALL) < 0) {
-      if (errno == EINTR) continue;
-      const int e = errno;
-      tracees_.clear();
-      return absl::ErrnoToStatus(e, "waitpid(launched program)");
-    }
-    const WaitStatus ws = WaitStatus::Decode(status);
-    switch (ws.kind) {
-      case WaitStatus::Kind::kExecEvent:
-        initially_stopped_.push_back(child);
-        initial_events_.push_back(ProcessEvent{
-            ProcessEvent::Kind::kStarted, child, NowRealtimeNs(), 0, ExePath(child), 0, {}});
-        return absl::OkStatus();
-      case WaitStatus::Kind::kExited:
-      case WaitStatus::Kind::kKilled: {
-        tracees_.clear();
-        ChildFailure f{0, 0};
-        if (read(err[0], &f, sizeof(f)) == sizeof(f)) return ChildFailureStatus(f, spec.argv[0]);
-        return absl::InternalError(
-            absl::StrCat("the program died before it started (", ws.ToString(), ")"));
-      }
-      case WaitStatus::Kind::kSignalStop:
-        ptrace(PTRACE_CONT, child, 0, ws.code);
-        break;
-      case WaitStatus::Kind::kGroupStop:
-        ptrace(PTRACE_LISTEN, child, 0, 0);
-        break;
-      default:
-        ptrace(PTRACE_CONT, child, 0, 0);
-        break;
-    }
-  }
-}
-
-absl::Status TraceLoop::AttachProcesses(const std::vector<pid_t>& pids) {
-  if (pids.empty()) return absl::InvalidArgumentError("no process to attach to");
-  int options = kSeizeOptions | (follow_forks_ ? kForkOptions : 0);
-  const auto undo = [this] { DetachAll(); };
-  for (pid_t requested : pids) {
-    if (requested <= 0 || (kill(requested, 0) != 0 && errno == ESRCH)) {
-      undo();
-      return absl::NotFoundError(absl::StrCat("no such process: ", requested));
-    }
-    // A thread id given: attach its whole process.
-    pid_t pid = ReadStatusField(requested, "Tgid:");
-    if (pid == 0) {
-      undo();
-      return absl::NotFoundError(absl::StrCat("no such process: ", requested));
-    }
-    if (main_pid_ == 0) main_pid_ = pid;
-    if (!main_tgids_.insert(pid).second) continue;
-    auto table = std::make_shared<FdTable>(pid);
-    // Threads may be created while we attach: rescan until the set is stable (bounded).
-    for (int pass = 0; pass < 20; ++pass) {
-      bool added = false;
-      for (int tid : ListDirNumbers(absl::StrCat("/proc/", pid, "/task"))) {
-        if (tracees_.contains(tid)) continue;
-        if (ptrace(PTRACE_SEIZE, tid, 0, options) != 0) {
-          if (errno == ESRCH) continue;  // the thread exited meanwhile
-          // A thread cloned by one we already seized is ours through PTRACE_O_TRACECLONE:
-          // seizing it again fails with EPERM, but it is traced, by us.
-          if (errno == EPERM && ReadStatusField(tid, "TracerPid:") == getpid()) continue;
-          const int e = errno;
-          undo();
-          return absl::ErrnoToStatus(e, absl::StrCat("cannot attach to process ", pid));
-        }
-        auto t = std::make_unique<Tracee>();
-        t->tid = tid;
-        t->tgid = pid;
-        t->table = table;
-        tracees_[tid] = std::move(t);
-        ptrace(PTRACE_INTERRUPT, tid, 0, 0);
-        added = true;
-      }
-      if (!added) break;
-    }
-    if (!tracees_.contains(pid)) {
-      undo();
-      return absl::NotFoundError(absl::StrCat("no such process: ", pid));
-    }
-    // Sockets already open: resolve them now so later calls and the capture know their flows.
-    ProcessEvent attached{
-        ProcessEvent::Kind::kAttached, pid, NowRealtimeNs(), 0, ExePath(pid), 0, {}};
-    Tracee& leader = *tracees_[pid];
-    for (int fd : ListDirNumbers(absl::StrCat("/proc/", pid, "/fd"))) {
-      FdEntry* f = Lookup(leader, fd);
-      if (f != nullptr && f->kind == FdKind::kSocket) attached.sockets.push_back({fd, f->identity});
-    }
-    initial_events_.push_back(std::move(attached));
-  }
-  return absl::OkStatus();
-}
-
 void TraceLoop::ProcessEventNow(ProcessEvent::Kind kind, pid_t pid, int status, std::string detail,
                                 pid_t parent) {
-  sink_->OnProcess(ProcessEvent{kind, pid, NowRealtimeNs(), status, std::move(detail), parent, {}});
+  sink_->OnProcess(ProcessEvent{kind, pid, os_->Now(), status, std::move(detail), parent, {}});
 }
 
 absl::StatusOr<int> TraceLoop::Run() {
@@ -353,13 +91,13 @@ absl::StatusOr<int> TraceLoop::Run() {
     pid_t tid;
     if (stopping_) {
       // Tearing down a launched program: poll so the grace period can end in SIGKILL.
-      tid = waitpid(-1, &status, __WALL | WNOHANG);
+      tid = os_->Wait(&status, /*nohang=*/true);
       if (tid == 0) {
-        const TimeNs t = NowRealtimeNs();
+        const TimeNs t = os_->Now();
         if (!termed_ && t > term_deadline_ns_) {
           absl::flat_hash_set<pid_t> groups;
           for (auto& [other, tr] : tracees_) groups.insert(tr->tgid);
-          for (pid_t g : groups) kill(g, SIGTERM);
+          for (pid_t g : groups) os_->Kill(g, 0, SIGTERM);
           termed_ = true;
           kill_deadline_ns_ = t + kKillGraceNs;
         } else if (termed_ && !killed_hard_ && t > kill_deadline_ns_) {
@@ -370,7 +108,7 @@ absl::StatusOr<int> TraceLoop::Run() {
         continue;
       }
     } else {
-      tid = waitpid(-1, &status, __WALL);
+      tid = os_->Wait(&status, /*nohang=*/false);
     }
     if (tid < 0) {
       if (errno == EINTR) continue;
@@ -380,7 +118,7 @@ absl::StatusOr<int> TraceLoop::Run() {
     Handle(tid, WaitStatus::Decode(status));
   }
   // Threads that vanished without a report (never expected; bounded anyway).
-  const TimeNs now = NowRealtimeNs();
+  const TimeNs now = os_->Now();
   for (auto& [tid, t] : tracees_) EmitUnfinished(*t, now);
   if (mode_ == Mode::kAttach) return 0;
   return exit_status_.value_or(0);
@@ -397,7 +135,7 @@ void TraceLoop::RequestStop() {
 
 void TraceLoop::HandleStopRequest() {
   stopping_ = true;
-  const TimeNs now = NowRealtimeNs();
+  const TimeNs now = os_->Now();
   for (auto& [tid, t] : tracees_) EmitUnfinished(*t, now);
   if (mode_ == Mode::kAttach) {
     DetachAll();
@@ -409,20 +147,20 @@ void TraceLoop::HandleStopRequest() {
 }
 
 void TraceLoop::KillAll(int sig) {
-  for (auto& [tid, t] : tracees_) syscall(SYS_tgkill, t->tgid, tid, sig);
+  for (auto& [tid, t] : tracees_) os_->Kill(t->tgid, tid, sig);
 }
 
 void TraceLoop::DetachAll() {
-  const TimeNs now = NowRealtimeNs();
+  const TimeNs now = os_->Now();
   for (auto& [tid, t] : tracees_) {
     EmitUnfinished(*t, now);
-    ptrace(PTRACE_INTERRUPT, tid, 0, 0);
+    os_->Interrupt(tid);
   }
   absl::flat_hash_set<pid_t> announced;
   const TimeNs deadline = now + kDetachWaitNs;
-  while (!tracees_.empty() && NowRealtimeNs() < deadline) {
+  while (!tracees_.empty() && os_->Now() < deadline) {
     int status = 0;
-    const pid_t tid = waitpid(-1, &status, __WALL | WNOHANG);
+    const pid_t tid = os_->Wait(&status, /*nohang=*/true);
     if (tid < 0) {
       if (errno == EINTR) continue;
       break;
@@ -437,7 +175,7 @@ void TraceLoop::DetachAll() {
       // before we adopted it: never leave it stopped behind us.
       const WaitStatus unknown = WaitStatus::Decode(status);
       if (unknown.kind != WaitStatus::Kind::kExited && unknown.kind != WaitStatus::Kind::kKilled) {
-        ptrace(PTRACE_DETACH, tid, 0, 0);
+        os_->Detach(tid, 0);
       }
       continue;
     }
@@ -449,7 +187,7 @@ void TraceLoop::DetachAll() {
     }
     // A signal caught on its way to the tracee is handed over, not lost.
     const int sig = ws.kind == WaitStatus::Kind::kSignalStop ? ws.code : 0;
-    ptrace(PTRACE_DETACH, tid, 0, sig);
+    os_->Detach(tid, sig);
     tracees_.erase(it);
     if (main_tgids_.contains(tgid) || follow_forks_) {
       if (announced.insert(tgid).second)
@@ -469,11 +207,11 @@ TraceLoop::Tracee* TraceLoop::Find(pid_t tid) {
 TraceLoop::Tracee& TraceLoop::Adopt(pid_t tid, const Tracee* parent) {
   auto t = std::make_unique<Tracee>();
   t->tid = tid;
-  t->tgid = ReadStatusField(tid, "Tgid:");
+  t->tgid = os_->StatusField(tid, "Tgid:");
   if (t->tgid == 0) t->tgid = tid;
   if (parent == nullptr) {
     // The child reported before its parent's fork event: find the parent from /proc.
-    const pid_t ppid = ReadStatusField(tid, "PPid:");
+    const pid_t ppid = os_->StatusField(tid, "PPid:");
     for (auto& [other_tid, other] : tracees_) {
       if (other->tgid == t->tgid || other->tgid == ppid) {
         parent = other.get();
@@ -482,11 +220,10 @@ TraceLoop::Tracee& TraceLoop::Adopt(pid_t tid, const Tracee* parent) {
     }
   }
   if (parent != nullptr && parent->tgid == t->tgid) {
-    t->table = parent->table;  // a thread: same fd table
-  } else if (parent != nullptr) {
-    t->table = parent->table->CopyFor(t->tgid);
+    t->fds = parent->fds;  // a thread: same fd table
   } else {
-    t->table = std::make_shared<FdTable>(t->tgid);
+    t->fds = std::make_shared<ProcessFds>(t->tgid);
+    if (parent != nullptr) t->fds->table = parent->fds->table.ForkedCopy();
   }
   t->report = follow_forks_ || main_tgids_.contains(t->tgid);
   const bool new_process = parent == nullptr || parent->tgid != t->tgid;
@@ -494,7 +231,7 @@ TraceLoop::Tracee& TraceLoop::Adopt(pid_t tid, const Tracee* parent) {
   Tracee& ref = *t;
   tracees_[tid] = std::move(t);
   if (new_process && ref.report) {
-    ProcessEventNow(ProcessEvent::Kind::kStarted, ref.tgid, 0, ExePath(ref.tgid),
+    ProcessEventNow(ProcessEvent::Kind::kStarted, ref.tgid, 0, os_->ExePath(ref.tgid),
                     parent != nullptr ? parent->tgid : 0);
   }
   return ref;
@@ -506,9 +243,7 @@ void TraceLoop::OnNewChild(Tracee& parent, pid_t child) {
 }
 
 void TraceLoop::Resume(pid_t tid, int sig, bool want_exit) {
-  const int req = (mode_ == Mode::kAttach || want_exit) ? PTRACE_SYSCALL : PTRACE_CONT;
-  // ESRCH: the tracee was killed meanwhile; waitpid will report it.
-  ptrace(static_cast<__ptrace_request>(req), tid, 0, sig);
+  os_->Resume(tid, /*to_next_syscall_stop=*/mode_ == Mode::kAttach || want_exit, sig);
 }
 
 void TraceLoop::OnGone(pid_t tid, const WaitStatus& ws) {
@@ -524,12 +259,13 @@ void TraceLoop::OnGone(pid_t tid, const WaitStatus& ws) {
     c.event.error = EINTR;
     Emit(t, c);
   }
-  EmitUnfinished(t, NowRealtimeNs());
+  EmitUnfinished(t, os_->Now());
   const pid_t tgid = t.tgid;
   const bool report = t.report;
   tracees_.erase(it);
   // The kernel reports a thread group's leader last, so the leader's end is the process's end.
   if (tid != tgid) return;
+  os_->ForgetProcess(tgid);
   if (tid == main_pid_) {
     exit_status_ = ws.kind == WaitStatus::Kind::kExited ? ws.code : 128 + ws.code;
   }
@@ -543,18 +279,17 @@ void TraceLoop::OnGone(pid_t tid, const WaitStatus& ws) {
 }
 
 void TraceLoop::OnExec(Tracee& t) {
-  unsigned long former = 0;
-  ptrace(PTRACE_GETEVENTMSG, t.tid, 0, &former);
-  if (static_cast<pid_t>(former) != t.tid) {
+  const pid_t former = static_cast<pid_t>(os_->EventMessage(t.tid).value_or(t.tid));
+  if (former != t.tid) {
     // A non-leader thread exec'd: it now has the leader's tid and the old thread is gone
     // without an exit report.
-    tracees_.erase(static_cast<pid_t>(former));
+    tracees_.erase(former);
   }
   t.call.reset();
   // Close-on-exec fds are gone; forget every fd and learn them again lazily from /proc.
-  t.table->fds.clear();
-  t.table->epoll.clear();
-  if (t.report) ProcessEventNow(ProcessEvent::Kind::kExec, t.tgid, 0, ExePath(t.tgid));
+  t.fds->table = socket_model::FdTable();
+  t.fds->announced.clear();
+  if (t.report) ProcessEventNow(ProcessEvent::Kind::kExec, t.tgid, 0, os_->ExePath(t.tgid));
 }
 
 void TraceLoop::Handle(pid_t tid, const WaitStatus& ws) {
@@ -567,7 +302,7 @@ void TraceLoop::Handle(pid_t tid, const WaitStatus& ws) {
   }
   if (t->detach_on_stop && ws.kind != WaitStatus::Kind::kExited &&
       ws.kind != WaitStatus::Kind::kKilled) {
-    ptrace(PTRACE_DETACH, tid, 0, ws.kind == WaitStatus::Kind::kSignalStop ? ws.code : 0);
+    os_->Detach(tid, ws.kind == WaitStatus::Kind::kSignalStop ? ws.code : 0);
     tracees_.erase(tid);
     return;
   }
@@ -578,10 +313,9 @@ void TraceLoop::Handle(pid_t tid, const WaitStatus& ws) {
       return;
     case WaitStatus::Kind::kSeccompStop:
     case WaitStatus::Kind::kSyscallStop: {
-      __ptrace_syscall_info info{};
-      const long n = ptrace(PTRACE_GET_SYSCALL_INFO, tid, sizeof(info), &info);
       bool want_exit = false;
-      if (n > 0) {
+      if (std::optional<__ptrace_syscall_info> stop = os_->SyscallInfo(tid)) {
+        const __ptrace_syscall_info& info = *stop;
         if (info.op == PTRACE_SYSCALL_INFO_SECCOMP) {
           want_exit = OnEntry(*t, info.seccomp.nr, info.seccomp.args);
         } else if (info.op == PTRACE_SYSCALL_INFO_ENTRY) {
@@ -596,9 +330,8 @@ void TraceLoop::Handle(pid_t tid, const WaitStatus& ws) {
     case WaitStatus::Kind::kForkEvent:
     case WaitStatus::Kind::kVforkEvent:
     case WaitStatus::Kind::kCloneEvent: {
-      unsigned long child = 0;
-      if (ptrace(PTRACE_GETEVENTMSG, tid, 0, &child) == 0 && child != 0) {
-        OnNewChild(*t, static_cast<pid_t>(child));
+      if (std::optional<unsigned long> child = os_->EventMessage(tid); child && *child != 0) {
+        OnNewChild(*t, static_cast<pid_t>(*child));
       }
       Resume(tid, 0, false);
       return;
@@ -609,7 +342,7 @@ void TraceLoop::Handle(pid_t tid, const WaitStatus& ws) {
       return;
     case WaitStatus::Kind::kGroupStop:
       // The tracee stays stopped (job control works as without netcorr) until SIGCONT.
-      ptrace(PTRACE_LISTEN, tid, 0, 0);
+      os_->Listen(tid);
       return;
     case WaitStatus::Kind::kSignalStop:
       Resume(tid, ws.code, false);

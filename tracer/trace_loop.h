@@ -3,6 +3,7 @@
 #include <sys/types.h>
 
 #include <atomic>
+#include <cstring>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -13,46 +14,36 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "src/model/syscall_event.h"
+#include "src/socket_model/fd_table.h"
 #include "tracer/socket_resolver.h"
-#include "tracer/source_address.h"
+#include "tracer/sockaddr.h"
 #include "tracer/syscall_table.h"
+#include "tracer/tracee_os.h"
 #include "tracer/tracer.h"
 #include "tracer/wait_status.h"
 
 namespace netcorr::tracer {
 
-// What the tracer knows about one fd of a traced process.
-struct FdEntry {
-  FdKind kind = FdKind::kOther;
-  SocketIdentity identity;   // kSocket only
-  bool nonblocking = false;  // O_NONBLOCK, kept current from fcntl/ioctl/accept4/socket flags
-  bool connected = false;
-  std::optional<uint64_t> pending_connect;  // id of a connect that returned EINPROGRESS
-  // The last flow announced through BeforeTraffic for this fd, so that a stream of sends on
-  // one flow stops the capture's filter update only once.
-  std::optional<std::pair<std::optional<Endpoint>, std::optional<Endpoint>>> announced;
-};
-
-// The fd table of a thread group (threads share it; a forked child gets a copy). Caching the
-// kind of every fd is what lets read/write on files run with a single, short stop.
-struct FdTable {
-  explicit FdTable(pid_t tgid) : tgid(tgid) {}
-  ~FdTable();
-  FdTable(const FdTable&) = delete;
-  FdTable& operator=(const FdTable&) = delete;
-  std::shared_ptr<FdTable> CopyFor(pid_t child_tgid) const;
-
+// A thread group's descriptors as the tracer knows them (threads share one; a forked child
+// gets a copy). The rules live in socket_model::FdTable; the tracer learns what it did not see
+// being created lazily from /proc, and caches the kind of every fd so read/write on files runs
+// with a single, short stop.
+struct ProcessFds {
+  explicit ProcessFds(pid_t tgid) : tgid(tgid) {}
   pid_t tgid;
-  int pidfd = -1;  // opened lazily, for pidfd_getfd
-  absl::flat_hash_map<int, FdEntry> fds;
-  absl::flat_hash_map<int, absl::flat_hash_set<int>> epoll;  // epoll fd -> socket fds registered
+  socket_model::FdTable table;
+  // The last flow announced through BeforeTraffic per fd, so that a stream of sends on one flow
+  // stops the capture's filter update only once.
+  using AnnouncedFlow = std::pair<std::optional<Endpoint>, std::optional<Endpoint>>;
+  absl::flat_hash_map<int, AnnouncedFlow> announced;
 };
 
 // The ptrace event loop behind Tracer. One instance per session; see tracer.h for the contract.
 class TraceLoop {
  public:
   enum class Mode { kLaunch, kAttach };
-  TraceLoop(Mode mode, EventSink* sink, bool follow_forks);
+  // `os` is the kernel the loop talks to once its tracees are traced; nullptr: the live one.
+  TraceLoop(Mode mode, EventSink* sink, bool follow_forks, std::unique_ptr<TraceeOs> os = nullptr);
   ~TraceLoop();
 
   absl::Status LaunchProgram(const LaunchSpec& spec);
@@ -75,7 +66,7 @@ class TraceLoop {
   struct Tracee {
     pid_t tid = 0;
     pid_t tgid = 0;
-    std::shared_ptr<FdTable> table;
+    std::shared_ptr<ProcessFds> fds;
     std::optional<InFlight> call;
     bool report = true;  // its calls are reported (follow_forks, or one of the main processes)
     bool detach_on_stop = false;  // an untraced child (attach mode without -f)
@@ -94,15 +85,27 @@ class TraceLoop {
   void EmitUnfinished(Tracee& t, TimeNs when);
   void Resume(pid_t tid, int sig, bool want_exit);
 
-  FdEntry* Lookup(Tracee& t, int fd);
+  // The fd's state, learnt from /proc when the tracer has not seen it yet; nullptr if not open.
+  socket_model::FdState* Lookup(Tracee& t, int fd);
   // Re-reads the socket's addresses (see ResolveSocket for the flags).
-  void Refresh(Tracee& t, int fd, FdEntry& f, bool want_local = true, bool want_peer = true);
+  void Refresh(Tracee& t, int fd, socket_model::FdState& f, bool want_local = true,
+               bool want_peer = true);
   void EraseFd(Tracee& t, int fd);
-  void CopyFd(Tracee& t, int from, int to);
-  void ResolvePendingConnect(Tracee& t, int fd, InFlight& c);
+  // Tells the socket model the call on fd returned, and records in the event which pending
+  // connect it resolved.
+  void CallReturned(Tracee& t, int fd, InFlight& c);
   std::vector<FdSocket> WaitedSockets(Tracee& t, const std::vector<int>& fds);
-  void Intent(Tracee& t, const InFlight& c, FdEntry* f, std::optional<Endpoint> remote,
+  void Intent(Tracee& t, const InFlight& c, int fd, std::optional<Endpoint> remote,
               std::optional<Endpoint> local);
+  DecodedSockaddr ReadSockaddr(pid_t tid, uint64_t addr, uint64_t len);
+  template <typename T>
+  absl::StatusOr<T> ReadValue(pid_t tid, uint64_t addr) {
+    absl::StatusOr<std::vector<uint8_t>> bytes = os_->ReadMemory(tid, RemoteAddr{addr}, sizeof(T));
+    if (!bytes.ok()) return bytes.status();
+    T v;
+    std::memcpy(&v, bytes->data(), sizeof(T));
+    return v;
+  }
 
   void HandleStopRequest();
   void DetachAll();
@@ -128,7 +131,7 @@ class TraceLoop {
   bool killed_hard_ = false;
   std::atomic<bool> stop_requested_{false};
   std::atomic<bool> running_{false};
-  SourceAddressFinder source_addresses_;
+  std::unique_ptr<TraceeOs> os_;
 };
 
 }  // namespace netcorr::tracer
