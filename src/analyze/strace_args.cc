@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "src/analyze/strace_line.h"
+#include "src/model/socket_names.h"
 
 namespace netcorr::analyze {
 namespace {
@@ -89,13 +90,7 @@ std::string_view CommentOf(std::string_view arg) {
 }  // namespace
 
 std::optional<int> ParseAddressFamily(std::string_view value) {
-  std::string_view sym = SymbolicPart(value);
-  if (sym == "AF_INET") return AF_INET;
-  if (sym == "AF_INET6") return AF_INET6;
-  if (sym == "AF_UNIX" || sym == "AF_LOCAL" || sym == "AF_FILE") return AF_UNIX;
-  if (sym == "AF_NETLINK") return AF_NETLINK;
-  if (sym == "AF_PACKET") return AF_PACKET;
-  if (sym == "AF_UNSPEC") return AF_UNSPEC;
+  if (std::optional<int> f = AddressFamilyFromName(SymbolicPart(value))) return *f;
   if (std::optional<int64_t> v = ParseInteger(WithoutComment(value)); v && *v >= 0 && *v < 64) {
     return static_cast<int>(*v);
   }

@@ -12,6 +12,7 @@
 
 #include "src/model/endpoint.h"
 #include "src/model/syscall_event.h"
+#include "src/socket_model/fd_table.h"
 
 namespace netcorr::analyze {
 
@@ -44,7 +45,7 @@ struct FdArg {
 };
 FdArg ParseFdArg(std::string_view arg);
 
-enum class FdKind : uint8_t { kUnknown, kSocket, kOther };
+using FdKind = socket_model::FdKind;
 
 // What a decoration says about its fd.
 struct FdDecoration {

@@ -78,11 +78,6 @@ std::optional<int> ErrnoFromName(std::string_view name) {
   return it->second;
 }
 
-bool IsRestartErrno(int err) {
-  return err == kERestartSys || err == kERestartNoIntr || err == kERestartNoHand ||
-         err == kERestartRestartBlock;
-}
-
 std::optional<int> SignalFromName(std::string_view name) {
   if (name.empty()) return std::nullopt;
   if (name.front() >= '0' && name.front() <= '9') return ParseNonNegative(name);

@@ -13,10 +13,6 @@ namespace netcorr::analyze {
 // the restart codes ERESTARTSYS (512) ... ERESTART_RESTARTBLOCK (516).
 std::optional<int> ErrnoFromName(std::string_view name);
 
-// ERESTARTSYS, ERESTARTNOINTR, ERESTARTNOHAND, ERESTART_RESTARTBLOCK: the call was interrupted
-// by a signal and the kernel will restart it (or turn it into EINTR); not a final outcome.
-bool IsRestartErrno(int err);
-
 // 13 for "SIGPIPE"; "SIGRTMIN", "SIGRT_3" and plain numbers too.
 std::optional<int> SignalFromName(std::string_view name);
 

@@ -7,6 +7,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "src/socket_model/fd_table.h"
 
 namespace netcorr::cli {
 
@@ -33,15 +34,7 @@ bool PacketsSortedByTime(absl::Span<const Packet> packets) {
 }  // namespace
 
 bool IsSocketCall(const SyscallEvent& call) {
-  static const absl::flat_hash_set<std::string> kSocketCalls = {
-      "socket",   "connect",    "bind",       "listen",     "accept",      "accept4",
-      "shutdown", "sendto",     "recvfrom",   "sendmsg",    "recvmsg",     "sendmmsg",
-      "recvmmsg", "getsockopt", "setsockopt", "socketpair", "getsockname", "getpeername"};
-  if (kSocketCalls.contains(call.name)) return true;
-  if (call.socket && (call.socket->family == AF_INET || call.socket->family == AF_INET6)) {
-    return true;
-  }
-  return !call.waited.empty();
+  return call.kind != CallKind::kOther || !call.waited.empty();
 }
 
 std::optional<ClockOffset> EstimateClockOffset(absl::Span<const SyscallEvent> calls,
@@ -52,7 +45,7 @@ std::optional<ClockOffset> EstimateClockOffset(absl::Span<const SyscallEvent> ca
   // a later connect would be paired with a SYN from long before it.
   absl::flat_hash_set<Endpoint> seen;
   for (const SyscallEvent& c : calls) {
-    if (c.name != "connect" || !c.address || c.address->port == 0) continue;
+    if (c.kind != CallKind::kConnect || !c.address || c.address->port == 0) continue;
     if (!seen.insert(*c.address).second) continue;
     // Any SYN to the destination, wherever the clocks put it.
     const Packet* syn = FirstPacketTo(packets, Transport::kTcp, *c.address, packets.front().ts_ns,
@@ -69,23 +62,25 @@ std::optional<ClockOffset> EstimateClockOffset(absl::Span<const SyscallEvent> ca
 size_t InferSocketIdentities(std::vector<SyscallEvent>& calls, absl::Span<const Packet> packets,
                              TimeNs slack_ns) {
   if (!PacketsSortedByTime(packets)) return 0;
-  absl::flat_hash_map<std::pair<int32_t, int>, SocketIdentity> by_fd;
+  // What each process's fds were inferred to be, kept by the same socket model the strace
+  // reader used, so a reused fd number starts over exactly where it did there.
+  absl::flat_hash_map<int32_t, socket_model::FdTable> tables;
   size_t inferred = 0;
   for (SyscallEvent& c : calls) {
-    const auto key = std::make_pair(c.pid, c.fd);
+    socket_model::FdTable& table = tables[c.pid];
     if (c.socket && c.socket->local && c.socket->remote) {  // -yy already told us
-      if (c.name == "close") by_fd.erase(key);
+      if (c.kind == CallKind::kClose) table.Close(c.fd);
       continue;
     }
     // A new socket on a reused fd number starts with no identity.
-    if (c.name == "socket" || c.name == "accept" || c.name == "accept4") {
-      by_fd.erase(std::make_pair(c.pid, static_cast<int>(c.result)));
+    if ((c.kind == CallKind::kSocket || c.kind == CallKind::kAccept) && c.result >= 0) {
+      table.Close(static_cast<int>(c.result));
     }
-    if ((c.name == "connect" || c.name == "sendto" || c.name == "sendmsg") && c.address &&
-        c.address->port != 0) {
+    const bool addresses = c.kind == CallKind::kConnect || c.kind == CallKind::kSend;
+    if (addresses && c.address && c.address->port != 0 && c.fd >= 0) {
       // A connect is a TCP SYN or, on a UDP socket, nothing on the wire until the first send.
       const Packet* first = nullptr;
-      if (c.name == "connect") {
+      if (c.kind == CallKind::kConnect) {
         first = FirstPacketTo(packets, Transport::kTcp, *c.address, c.entry_ns - slack_ns,
                               c.exit_ns + slack_ns, /*syn_only=*/true);
       }
@@ -100,13 +95,13 @@ size_t InferSocketIdentities(std::vector<SyscallEvent>& calls, absl::Span<const 
         s.type = first->transport == Transport::kTcp ? SOCK_STREAM : SOCK_DGRAM;
         s.local = first->src;
         s.remote = first->dst;
-        by_fd[key] = s;
+        table.Learn(c.fd, socket_model::FdKind::kSocket).identity = s;
       }
     }
-    if (auto it = by_fd.find(key); it != by_fd.end() && c.fd >= 0) {
-      c.socket = it->second;
+    if (const socket_model::FdState* known = table.FindSocket(c.fd); known != nullptr) {
+      c.socket = known->identity;
       ++inferred;
-      if (c.name == "close") by_fd.erase(it);
+      if (c.kind == CallKind::kClose) table.Close(c.fd);
     }
   }
   return inferred;

@@ -33,7 +33,7 @@ std::optional<ClockOffset> EstimateClockOffset(absl::Span<const SyscallEvent> ca
 size_t InferSocketIdentities(std::vector<SyscallEvent>& calls, absl::Span<const Packet> packets,
                              TimeNs slack_ns);
 
-// The calls netcorr explains: socket calls by name, and any call on an fd known to be a socket.
+// The calls netcorr explains: those of a socket kind (CallKind), and waits on sockets.
 bool IsSocketCall(const SyscallEvent& call);
 
 }  // namespace netcorr::cli

@@ -29,6 +29,7 @@ SyscallEvent Connect(uint64_t id, int fd, TimeNs entry, TimeNs exit, Endpoint ds
   c.id = id;
   c.pid = c.tid = 100;
   c.name = "connect";
+  c.kind = CallKind::kConnect;
   c.fd = fd;
   c.entry_ns = entry;
   c.exit_ns = exit;
@@ -73,6 +74,7 @@ TEST(InferSocketIdentitiesTest, ConnectLearnsItsLocalEndFromTheSynAndLaterCallsI
   read.id = 2;
   read.pid = 100;
   read.name = "read";
+  read.kind = CallKind::kRecv;
   read.fd = 3;
   read.entry_ns = 2 * kSec;
   read.exit_ns = 2 * kSec + 10;
@@ -100,6 +102,7 @@ TEST(InferSocketIdentitiesTest, AReusedFdGetsItsNewConnectionsIdentity) {
   SyscallEvent close = calls[0];
   close.id = 2;
   close.name = "close";
+  close.kind = CallKind::kClose;
   close.address.reset();
   close.entry_ns = close.exit_ns = 2 * kSec;
   calls.push_back(close);
@@ -126,14 +129,15 @@ TEST(ClockOffsetTest, OnlyTheFirstConnectToADestinationIsPairedWithItsFirstSyn) 
   EXPECT_EQ(offset->offset_ns, 2 * kSec);
 }
 
-TEST(IsSocketCallTest, SocketCallsByNameOrByTheirFd) {
+TEST(IsSocketCallTest, SocketCallsByKindOrByTheSocketsTheyWaitOn) {
   SyscallEvent c;
   c.name = "connect";
+  c.kind = CallKindOf(c.name);
   EXPECT_TRUE(IsSocketCall(c));
-  c.name = "read";
+  c.name = "openat";
+  c.kind = CallKindOf(c.name);
   EXPECT_FALSE(IsSocketCall(c));
-  c.socket = SocketIdentity{};
-  c.socket->family = AF_INET6;
+  c.waited.push_back(FdSocket{3, SocketIdentity{}});
   EXPECT_TRUE(IsSocketCall(c));
 }
 
