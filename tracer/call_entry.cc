@@ -294,10 +294,15 @@ bool TraceLoop::OnEntry(Tracee& t, uint64_t nr, const uint64_t args[6]) {
     case Call::kDup:
     case Call::kDup2:
     case Call::kDup3: {
-      if (e->call != Call::kDup && args[0] != args[1]) EraseFd(t, static_cast<int>(args[1]));
+      // Decided at exit: a failed dup2 leaves newfd as it was. The exit stop is needed when the
+      // source is a socket, or when dup2/dup3 replaces an fd the table knows; otherwise the
+      // new fd is learnt lazily from /proc like any other.
       f = Lookup(t, fd);
-      if (f == nullptr || f->kind == FdKind::kOther) return false;  // new fd learnt lazily
-      c.record = false;  // bookkeeping only: learn the new fd number at exit
+      const bool from_socket = f != nullptr && f->kind == FdKind::kSocket;
+      const bool replaces_known = e->call != Call::kDup && args[0] != args[1] &&
+                                  t.fds->table.Find(static_cast<int>(args[1])) != nullptr;
+      if (!from_socket && !replaces_known) return false;
+      c.record = false;  // bookkeeping only
       break;
     }
     case Call::kFcntl: {

@@ -285,7 +285,9 @@ void TraceLoop::OnExec(Tracee& t) {
     // without an exit report.
     tracees_.erase(former);
   }
-  t.call.reset();
+  // A non-leader's exec killed the leader, blocked or not, without an exit report: its call
+  // never finished.
+  EmitUnfinished(t, os_->Now());
   // Close-on-exec fds are gone; forget every fd and learn them again lazily from /proc.
   t.fds->table = socket_model::FdTable();
   t.fds->announced.clear();

@@ -352,10 +352,6 @@ TEST_F(TraceLoopTest, Dup2DuplicateCarriesTheSocketAndSurvivesCloseOfTheOriginal
 }
 
 TEST_F(TraceLoopTest, FailedDup2KeepsTheTargetsPendingConnect) {
-  GTEST_SKIP() << "bug: OnEntry (call_entry.cc, case kDup2/kDup3) erases newfd at the call's "
-                  "entry, before knowing whether dup2 succeeds; a failed dup2 (EBADF) leaves "
-                  "newfd open in the kernel but the tracer forgets its pending connect and "
-                  "destination. Remove this skip once fixed.";
   // dup2(oldfd, newfd) with an invalid oldfd fails with EBADF and leaves newfd open, as it was:
   // a non-blocking connect pending on newfd is still resolved by its SO_ERROR read.
   os_->PutBytes(kSockaddrAddr, SockaddrIn(kServer));
@@ -496,9 +492,6 @@ TEST_F(TraceLoopTest, ExecForgetsFdsAndLearnsThemAgainFromProc) {
 }
 
 TEST_F(TraceLoopTest, ExecByAThreadReportsTheLeadersBlockedCallUnfinished) {
-  GTEST_SKIP() << "bug: OnExec (trace_loop.cc) drops the leader's in-flight call with "
-                  "t.call.reset() when a non-leader thread execs, instead of reporting it "
-                  "unfinished (EmitUnfinished). Remove this skip once fixed.";
   // A non-leader thread execs while the leader is blocked in recvfrom: the kernel kills the
   // leader (without an exit report) and the exec'ing thread takes its tid. The leader's call
   // never completes; tracer.md promises it as finished=false ("or the thread dies").
