@@ -5,6 +5,7 @@
 #include <cstring>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "src/model/errno_name.h"
@@ -13,6 +14,23 @@
 #include "src/report/json_writer.h"
 
 namespace netcorr::report::json_internal {
+
+namespace {
+
+// A call's "waited" and a process's "sockets": [{"fd", "socket"}, ...].
+void WriteFdSockets(JsonWriter& w, const std::vector<FdSocket>& sockets) {
+  w.BeginArray();
+  for (const FdSocket& fs : sockets) {
+    w.BeginObject();
+    w.Field("fd", static_cast<int32_t>(fs.fd));
+    w.Key("socket");
+    WriteSocket(w, fs.socket);
+    w.EndObject();
+  }
+  w.EndArray();
+}
+
+}  // namespace
 
 void WriteErrno(JsonWriter& w, std::string_view name_key, std::string_view num_key, int err) {
   w.Key(name_key);
@@ -53,15 +71,7 @@ void WriteCall(JsonWriter& w, const SyscallEvent& c) {
   WriteErrno(w, "errno", "errno_num", c.error);
   w.Field("nonblocking", c.nonblocking);
   w.Key("waited");
-  w.BeginArray();
-  for (const FdSocket& fs : c.waited) {
-    w.BeginObject();
-    w.Field("fd", static_cast<int32_t>(fs.fd));
-    w.Key("socket");
-    WriteSocket(w, fs.socket);
-    w.EndObject();
-  }
-  w.EndArray();
+  WriteFdSockets(w, c.waited);
   w.Key("resolves_call");
   if (c.resolves_call.has_value()) {
     w.Uint(*c.resolves_call);
@@ -112,15 +122,7 @@ void WriteProcess(JsonWriter& w, const ProcessEvent& e) {
   w.Field("detail", e.detail);
   w.Field("parent_pid", e.parent_pid);
   w.Key("sockets");
-  w.BeginArray();
-  for (const FdSocket& fs : e.sockets) {
-    w.BeginObject();
-    w.Field("fd", static_cast<int32_t>(fs.fd));
-    w.Key("socket");
-    WriteSocket(w, fs.socket);
-    w.EndObject();
-  }
-  w.EndArray();
+  WriteFdSockets(w, e.sockets);
   w.EndObject();
 }
 
