@@ -17,9 +17,8 @@ for tool in tcpdump tshark pkg-config g++; do
   command -v "$tool" >/dev/null || { echo "capture_bench: $tool missing (scripts/install-deps.sh)" >&2; exit 1; }
 done
 
-sources=("$top"/capture/{decode,filter,live_capture,pcap_file,pcapng_writer}.cc
-         "$top"/capture/testing/packet_builder.cc "$top"/bench/capture_decode_bench.cc)
-for f in "$top"/src/model/*.cc; do
+sources=("$top"/capture/testing/packet_builder.cc "$top"/bench/capture_decode_bench.cc)
+for f in "$top"/capture/*.cc "$top"/src/model/*.cc; do
   case "$f" in *_test.cc) ;; *) sources+=("$f") ;; esac
 done
 bin="$work/capture_decode_bench"

@@ -12,7 +12,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
-#include "src/report/json_test_parser.h"
+#include "src/report/testing/json_test_parser.h"
 #include "tests/support/processes.h"
 #include "tests/world/world.h"
 

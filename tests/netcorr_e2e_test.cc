@@ -23,7 +23,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "gtest/gtest.h"
-#include "src/report/json_test_parser.h"
+#include "src/report/testing/json_test_parser.h"
 #include "tests/support/processes.h"
 #include "tests/world/world.h"
 

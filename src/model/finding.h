@@ -12,7 +12,7 @@
 
 namespace netcorr {
 
-// The finding kinds of DESIGN.md: the contract of the text report and of --json.
+// The finding kinds of docs/json.md ("Finding kinds"): the contract of the text report and --json.
 enum class FindingKind : uint8_t {
   kRefusedByRst,
   kSynUnanswered,

@@ -5,8 +5,8 @@
 #include "gtest/gtest.h"
 #include "src/report/call_format.h"
 #include "src/report/packet_format.h"
-#include "src/report/report_test_util.h"
 #include "src/report/terminal_text.h"
+#include "src/report/testing/report_test_util.h"
 
 namespace netcorr::report {
 namespace {

@@ -7,9 +7,9 @@
 
 #include "absl/strings/match.h"
 #include "gtest/gtest.h"
-#include "src/report/json_test_parser.h"
 #include "src/report/report.h"
-#include "src/report/report_test_util.h"
+#include "src/report/testing/json_test_parser.h"
+#include "src/report/testing/report_test_util.h"
 
 namespace netcorr::report {
 namespace {

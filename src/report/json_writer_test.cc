@@ -6,7 +6,7 @@
 #include <string>
 
 #include "gtest/gtest.h"
-#include "src/report/json_test_parser.h"
+#include "src/report/testing/json_test_parser.h"
 
 namespace netcorr::report {
 namespace {

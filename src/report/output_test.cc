@@ -6,7 +6,7 @@
 
 #include "gtest/gtest.h"
 #include "src/report/report.h"
-#include "src/report/report_test_util.h"
+#include "src/report/testing/report_test_util.h"
 
 namespace netcorr::report {
 namespace {

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "src/report/report_test_util.h"
+#include "src/report/testing/report_test_util.h"
 
 namespace netcorr::report {
 namespace {

@@ -1,4 +1,4 @@
-#include "src/report/json_test_parser.h"
+#include "src/report/testing/json_test_parser.h"
 
 #include <cerrno>
 #include <cstdlib>

@@ -1,6 +1,6 @@
 // The test parser is what makes the JSON tests meaningful: it must reject what is not JSON.
 
-#include "src/report/json_test_parser.h"
+#include "src/report/testing/json_test_parser.h"
 
 #include "gtest/gtest.h"
 

@@ -1,4 +1,4 @@
-#include "src/report/report_test_util.h"
+#include "src/report/testing/report_test_util.h"
 
 #include <sys/socket.h>
 
