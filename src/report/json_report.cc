@@ -13,6 +13,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "src/model/socket_names.h"
 #include "src/report/json_objects.h"
 #include "src/report/json_writer.h"
 #include "src/report/output.h"
@@ -40,38 +41,6 @@ std::string TransportJsonName(Transport t) {
 }
 
 namespace {
-
-std::string FamilyName(int family) {
-  switch (family) {
-    case AF_UNIX:
-      return "AF_UNIX";
-    case AF_INET:
-      return "AF_INET";
-    case AF_INET6:
-      return "AF_INET6";
-    case AF_NETLINK:
-      return "AF_NETLINK";
-    case AF_PACKET:
-      return "AF_PACKET";
-    default:
-      return absl::StrCat("AF_", family);
-  }
-}
-
-std::string SocketTypeName(int type) {
-  switch (type) {
-    case SOCK_STREAM:
-      return "SOCK_STREAM";
-    case SOCK_DGRAM:
-      return "SOCK_DGRAM";
-    case SOCK_RAW:
-      return "SOCK_RAW";
-    case SOCK_SEQPACKET:
-      return "SOCK_SEQPACKET";
-    default:
-      return absl::StrCat("SOCK_", type);
-  }
-}
 
 void WriteEndpoint(JsonWriter& w, const Endpoint& e) {
   w.BeginObject();
@@ -104,7 +73,7 @@ void WriteFlow(JsonWriter& w, const FlowKey& f) {
 void WriteSocket(JsonWriter& w, const SocketIdentity& s) {
   w.BeginObject();
   w.Field("inode", s.inode);
-  w.Field("family", FamilyName(s.family));
+  w.Field("family", AddressFamilyName(s.family));
   w.Field("type", SocketTypeName(s.type));
   w.Field("transport", TransportJsonName(s.transport));
   WriteOptionalEndpoint(w, "local", s.local);
