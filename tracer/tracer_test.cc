@@ -1,6 +1,7 @@
 // Tier-2 tests: the real tracer on a real helper program (tracer/testdata/tracer_helper.cc),
 // on loopback only. They need root (ptrace of a child is allowed to anyone, but attaching to a
-// non-child and the benchmarks' setups are not), and skip without it.
+// non-child and the benchmarks' setups are not), and fail without it
+// (tests/support/requirements.h).
 
 #include "tracer/tracer.h"
 
@@ -26,6 +27,7 @@
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "src/model/errno_name.h"
+#include "tests/support/requirements.h"
 #include "tracer/event_format.h"
 
 namespace netcorr::tracer {
@@ -175,7 +177,7 @@ class Listener {
 class TracerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (geteuid() != 0) GTEST_SKIP() << "needs root (ptrace)";
+    NETCORR_REQUIRE(testing::Root("ptrace"));
   }
 
   absl::StatusOr<int> RunHelper(const std::vector<std::string>& args) {
@@ -811,7 +813,7 @@ std::vector<StraceCall> ParseStrace(const std::string& path) {
 }
 
 TEST_F(TracerTest, SameCallsErrnosAndRemoteEndsAsStrace) {
-  if (access("/usr/bin/strace", X_OK) != 0) GTEST_SKIP() << "strace not installed";
+  NETCORR_REQUIRE(testing::Program("/usr/bin/strace"));
   Listener tcp(AF_INET, SOCK_STREAM);
   tcp.ServeEcho();
   Listener udp(AF_INET6, SOCK_DGRAM);
