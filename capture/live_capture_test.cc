@@ -24,13 +24,13 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "src/model/time.h"
+#include "tests/support/requirements.h"
 
 namespace netcorr::capture {
 namespace {
 
+using ::netcorr::testing::Root;
 using ::testing::HasSubstr;
-
-bool IsRoot() { return geteuid() == 0; }
 
 // A network namespace of the test's own, with lo up, deleted on every exit path.
 class ScopedNetns {
@@ -119,7 +119,7 @@ FlowTerm ToLoopback(uint16_t port) {
 }
 
 TEST(LiveCaptureTest, SynAndRstOfARefusedConnectInANamespace) {
-  if (!IsRoot()) GTEST_SKIP() << "needs root for network namespaces and capture";
+  NETCORR_REQUIRE(Root("network namespaces and capture"));
   ScopedNetns ns;
   ASSERT_TRUE(ns.ok()) << "ip netns add failed";
   Sink sink;
@@ -175,7 +175,7 @@ TEST(LiveCaptureTest, SynAndRstOfARefusedConnectInANamespace) {
 }
 
 TEST(LiveCaptureTest, StopIsPromptAndIdempotent) {
-  if (!IsRoot()) GTEST_SKIP() << "needs root for capture";
+  NETCORR_REQUIRE(Root("capture"));
   ScopedNetns ns;
   ASSERT_TRUE(ns.ok());
   Sink sink;
@@ -195,7 +195,7 @@ TEST(LiveCaptureTest, StopIsPromptAndIdempotent) {
 }
 
 TEST(LiveCaptureTest, BadFilterIsRejectedAndCaptureKeepsRunning) {
-  if (!IsRoot()) GTEST_SKIP() << "needs root for capture";
+  NETCORR_REQUIRE(Root("capture"));
   ScopedNetns ns;
   ASSERT_TRUE(ns.ok());
   Sink sink;
@@ -211,7 +211,7 @@ TEST(LiveCaptureTest, BadFilterIsRejectedAndCaptureKeepsRunning) {
 }
 
 TEST(LiveCaptureTest, OneLineErrorsForBadOptions) {
-  if (!IsRoot()) GTEST_SKIP() << "needs root for capture";
+  NETCORR_REQUIRE(Root("capture"));
   ScopedNetns ns;
   ASSERT_TRUE(ns.ok());
   Sink sink;
@@ -267,7 +267,7 @@ bool RecvAll(int fd, char* data, size_t len) {
 // The capture keeps up with a loopback request/response workload while decoding every packet:
 // every data segment is delivered, and the kernel reports no drops.
 TEST(LiveCaptureTest, KeepsUpWithLoopbackRequestResponse) {
-  if (!IsRoot()) GTEST_SKIP() << "needs root for network namespaces and capture";
+  NETCORR_REQUIRE(Root("network namespaces and capture"));
   ScopedNetns ns;
   ASSERT_TRUE(ns.ok());
   constexpr int kRoundTrips = 5000;
@@ -365,9 +365,11 @@ TEST(LiveCaptureTest, KeepsUpWithLoopbackRequestResponse) {
 
 // Without CAP_NET_RAW (an unprivileged user), Open says so and how to grant it.
 TEST(LiveCaptureTest, MissingPrivilegeSaysHowToGrantIt) {
-  if (!IsRoot()) {
+  if (geteuid() != 0) {
     auto capture = LiveCapture::Open(LiveCaptureOptions{}, [](RawPacket&&) {});
-    if (capture.ok()) GTEST_SKIP() << "this user may capture; cannot test the refusal";
+    NETCORR_REQUIRE(::netcorr::testing::Requirement{
+        "root, or a user who may not capture (this one may, so the refusal cannot be tested)",
+        !capture.ok()});
     EXPECT_EQ(capture.status().code(), absl::StatusCode::kPermissionDenied);
     EXPECT_THAT(std::string(capture.status().message()), HasSubstr("setcap"));
     return;

@@ -16,6 +16,7 @@
 #include "capture/testing/packet_builder.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/support/requirements.h"
 
 namespace netcorr::capture {
 namespace {
@@ -163,9 +164,7 @@ std::string RunShell(const std::string& command, int* status) {
 }
 
 TEST(PcapngWriterTest, TsharkReadsCountTimestampsAndComments) {
-  if (system("command -v tshark >/dev/null 2>&1") != 0) {
-    GTEST_SKIP() << "tshark not installed (scripts/install-deps.sh installs it)";
-  }
+  NETCORR_REQUIRE(::netcorr::testing::Program("/usr/bin/tshark"));
   TempDir dir;
   const std::string path = dir.File("t.pcapng");
   {
@@ -184,7 +183,7 @@ TEST(PcapngWriterTest, TsharkReadsCountTimestampsAndComments) {
     ASSERT_TRUE((*w)->Close().ok());
   }
   int status = -1;
-  std::string all = RunShell("tshark -r '" + path +
+  std::string all = RunShell("/usr/bin/tshark -r '" + path +
                                  "' -T fields -E separator=/t -e frame.number -e frame.time_epoch "
                                  "-e frame.comment -e frame.interface_name",
                              &status);
@@ -195,8 +194,8 @@ TEST(PcapngWriterTest, TsharkReadsCountTimestampsAndComments) {
             "3\t1764300001.123456790\t\tany\n"
             "4\t1764300000.123456794\todd length comment\teth0\n");
 
-  std::string commented =
-      RunShell("tshark -r '" + path + "' -Y frame.comment -T fields -e frame.number", &status);
+  std::string commented = RunShell(
+      "/usr/bin/tshark -r '" + path + "' -Y frame.comment -T fields -e frame.number", &status);
   ASSERT_EQ(status, 0);
   EXPECT_EQ(commented, "1\n2\n4\n");
 }

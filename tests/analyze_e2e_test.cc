@@ -14,6 +14,7 @@
 #include "gtest/gtest.h"
 #include "src/report/testing/json_test_parser.h"
 #include "tests/support/processes.h"
+#include "tests/support/requirements.h"
 #include "tests/world/world.h"
 
 namespace netcorr::testing {
@@ -37,10 +38,8 @@ void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
 class AnalyzeE2e : public ::testing::TestWithParam<Case> {
  protected:
   void SetUp() override {
-    if (!HaveRoot()) GTEST_SKIP() << "needs root: namespaces and capture";
-    if (access("/usr/bin/strace", X_OK) != 0 || access("/usr/bin/tcpdump", X_OK) != 0) {
-      GTEST_SKIP() << "strace and tcpdump are needed to record the inputs";
-    }
+    NETCORR_REQUIRE(Root("namespaces and capture"), Program("/usr/bin/strace"),
+                    Program("/usr/bin/tcpdump"));
     auto world = World::Create();
     ASSERT_TRUE(world.ok()) << world.status();
     world_ = std::move(*world);

@@ -25,6 +25,7 @@
 #include "gtest/gtest.h"
 #include "src/report/testing/json_test_parser.h"
 #include "tests/support/processes.h"
+#include "tests/support/requirements.h"
 #include "tests/world/world.h"
 
 namespace netcorr::testing {
@@ -43,7 +44,7 @@ struct Traced {
 class NetcorrE2e : public ::testing::TestWithParam<bool> {
  protected:
   void SetUp() override {
-    if (!HaveRoot()) GTEST_SKIP() << "needs root: namespaces, ptrace and capture";
+    NETCORR_REQUIRE(Root("namespaces, ptrace and capture"));
     auto world = World::Create();
     ASSERT_TRUE(world.ok()) << world.status();
     world_ = std::move(*world);
@@ -243,7 +244,7 @@ void PrintTo(const FaultCase& c, std::ostream* os) { *os << c.name; }
 class NetcorrFaults : public ::testing::TestWithParam<std::tuple<FaultCase, bool>> {};
 
 TEST_P(NetcorrFaults, FindingNamesTheCause) {
-  if (!HaveRoot()) GTEST_SKIP() << "needs root";
+  NETCORR_REQUIRE(Root("namespaces, ptrace and capture"));
   const auto& [c, v6] = GetParam();
   const std::string server = v6 ? kServerV6 : kServerV4;
   auto world = World::Create();
@@ -361,8 +362,7 @@ INSTANTIATE_TEST_SUITE_P(
 // The pcapng file netcorr writes opens in tshark, and the evidence packets carry comments
 // naming the call they explain.
 TEST(NetcorrFiles, TsharkReadsTheCapturedEvidenceWithComments) {
-  if (!HaveRoot()) GTEST_SKIP() << "needs root";
-  if (access("/usr/bin/tshark", X_OK) != 0) GTEST_SKIP() << "tshark not installed";
+  NETCORR_REQUIRE(Root("namespaces, ptrace and capture"), Program("/usr/bin/tshark"));
   auto world = World::Create();
   ASSERT_TRUE(world.ok()) << world.status();
   TempDir dir;
@@ -386,7 +386,7 @@ TEST(NetcorrFiles, TsharkReadsTheCapturedEvidenceWithComments) {
 
 // Without capture netcorr prints each call like strace -yy, and keeps the program's exit status.
 TEST(NetcorrCli, NoCapturePrintsCallsLikeStraceAndKeepsTheExitStatus) {
-  if (!HaveRoot()) GTEST_SKIP() << "needs root";
+  NETCORR_REQUIRE(Root("namespaces and ptrace"));
   auto world = World::Create();
   ASSERT_TRUE(world.ok()) << world.status();
   auto run = (*world)->RunInClient({Netcorr(), "--no-capture", "--", ExamplePath("tcp_client"),
@@ -400,7 +400,7 @@ TEST(NetcorrCli, NoCapturePrintsCallsLikeStraceAndKeepsTheExitStatus) {
 }
 
 TEST(NetcorrCli, ExitStatusIsTheProgramsAndSignalsAre128PlusN) {
-  if (!HaveRoot()) GTEST_SKIP() << "needs root";
+  NETCORR_REQUIRE(Root("ptrace"));
   auto three =
       RunCommand({Netcorr(), "--no-capture", "--", "/bin/sh", "-c", "exit 3"}, absl::Seconds(30));
   ASSERT_TRUE(three.ok()) << three.status();
@@ -414,8 +414,7 @@ TEST(NetcorrCli, ExitStatusIsTheProgramsAndSignalsAre128PlusN) {
 // Without the privilege to capture, netcorr still traces, says in one line how to grant the
 // privilege, and marks what it cannot explain as unexplained for that reason.
 TEST(NetcorrCli, WithoutCapturePrivilegeItTracesAndSaysWhy) {
-  if (!HaveRoot()) GTEST_SKIP() << "needs root to switch to an unprivileged user";
-  if (access("/usr/bin/setpriv", X_OK) != 0) GTEST_SKIP() << "setpriv (util-linux) missing";
+  NETCORR_REQUIRE(Root("to switch to an unprivileged user"), Program("/usr/bin/setpriv"));
   auto run =
       RunCommand({"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", Netcorr(),
                   "--", ExamplePath("tcp_client"), "--host", "127.0.0.1", "--port", "1"},
@@ -432,7 +431,7 @@ TEST(NetcorrCli, WithoutCapturePrivilegeItTracesAndSaysWhy) {
 }
 
 TEST(NetcorrCli, ProgramNotFoundIsOneLineAndNonZero) {
-  if (!HaveRoot()) GTEST_SKIP() << "needs root";
+  NETCORR_REQUIRE(Root("ptrace"));
   auto run = RunCommand({Netcorr(), "--", "/nonexistent/program"}, absl::Seconds(30));
   ASSERT_TRUE(run.ok()) << run.status();
   EXPECT_NE(run->exit_code, 0);
@@ -441,7 +440,7 @@ TEST(NetcorrCli, ProgramNotFoundIsOneLineAndNonZero) {
 }
 
 TEST(NetcorrCli, NonexistentPidIsOneLineAndNonZero) {
-  if (!HaveRoot()) GTEST_SKIP() << "needs root";
+  NETCORR_REQUIRE(Root("ptrace"));
   auto run = RunCommand({Netcorr(), "-p", "999999999"}, absl::Seconds(30));
   ASSERT_TRUE(run.ok()) << run.status();
   EXPECT_NE(run->exit_code, 0);
@@ -452,7 +451,7 @@ TEST(NetcorrCli, NonexistentPidIsOneLineAndNonZero) {
 // namespace, as a container's process would be), the client then fails, and the report
 // explains it; netcorr ends when the client does.
 TEST(NetcorrAttach, ExplainsAFailureOfAnAttachedProgram) {
-  if (!HaveRoot()) GTEST_SKIP() << "needs root";
+  NETCORR_REQUIRE(Root("namespaces, ptrace and capture"));
   auto world = World::Create();
   ASSERT_TRUE(world.ok()) << world.status();
   const pid_t client = SpawnIn((*world)->NamespacePath(Node::kClient),
@@ -484,7 +483,7 @@ TEST(NetcorrAttach, ExplainsAFailureOfAnAttachedProgram) {
 class NetcorrDetach : public ::testing::TestWithParam<int> {};
 
 TEST_P(NetcorrDetach, TheAttachedProgramKeepsRunning) {
-  if (!HaveRoot()) GTEST_SKIP() << "needs root";
+  NETCORR_REQUIRE(Root("ptrace"));
   const pid_t target =
       SpawnIn("/proc/self/ns/net", {"/bin/sh", "-c", "for i in $(seq 300); do sleep 0.1; done"});
   ASSERT_GT(target, 0);

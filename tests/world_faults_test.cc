@@ -16,6 +16,7 @@
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/support/requirements.h"
 #include "tests/world/world.h"
 
 namespace netcorr::testing {
@@ -60,7 +61,7 @@ int64_t RuleCount(const std::string& save_output, const std::vector<std::string>
 class WorldTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!HaveRoot()) GTEST_SKIP() << "needs root: network namespaces and iptables";
+    NETCORR_REQUIRE(Root("network namespaces and iptables"));
     absl::StatusOr<std::unique_ptr<World>> w = World::Create();
     ASSERT_TRUE(w.ok()) << w.status();
     world_ = std::move(*w);
@@ -428,7 +429,7 @@ TEST_F(WorldTest, DemoAppMeetsEachFailure) {
 // ---- teardown ------------------------------------------------------------------------------
 
 TEST(WorldTeardownTest, DestructorRemovesNamespacesAndServers) {
-  if (!HaveRoot()) GTEST_SKIP() << "needs root: network namespaces and iptables";
+  NETCORR_REQUIRE(Root("network namespaces and iptables"));
   absl::StatusOr<std::unique_ptr<World>> w = World::Create();
   ASSERT_TRUE(w.ok()) << w.status();
   const std::string name = (*w)->name();
@@ -448,7 +449,7 @@ TEST(WorldTeardownTest, DestructorRemovesNamespacesAndServers) {
 class DyingOwnerTest : public ::testing::TestWithParam<int> {};
 
 TEST_P(DyingOwnerTest, WorldIsRemoved) {
-  if (!HaveRoot()) GTEST_SKIP() << "needs root: network namespaces and iptables";
+  NETCORR_REQUIRE(Root("network namespaces and iptables"));
   int pipefd[2];
   ASSERT_EQ(pipe(pipefd), 0);
   const int how = GetParam();

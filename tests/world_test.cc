@@ -1,5 +1,5 @@
-// Tests of the fixture's plumbing that need no root: running a command with a deadline, and
-// networld.sh's refusal of bad arguments (which must happen before it touches anything).
+// Tests of the fixture's plumbing, most of which need no root: running a command with a deadline,
+// and networld.sh's refusal of bad arguments (which must happen before it touches anything).
 #include "tests/world/world.h"
 
 #include <signal.h>
@@ -10,6 +10,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/support/requirements.h"
 
 namespace netcorr::testing {
 namespace {
@@ -71,7 +72,7 @@ TEST(NetworldScriptTest, HelpListsEveryFault) {
 }
 
 TEST(NetworldScriptTest, RejectsBadArgumentsBeforeDoingAnything) {
-  if (!HaveRoot()) GTEST_SKIP() << "networld.sh refuses everything without root";
+  NETCORR_REQUIRE(Root("networld.sh refuses everything without it"));
   struct Case {
     std::vector<std::string> args;
     const char* message;
