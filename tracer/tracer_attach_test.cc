@@ -21,7 +21,7 @@
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "tracer/tracer.h"
-#include "tracer/tracer_test_util.h"
+#include "tracer/testing/live_tracer_fixture.h"
 
 namespace netcorr::tracer {
 namespace {

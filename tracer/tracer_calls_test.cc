@@ -20,7 +20,7 @@
 #include "src/model/errno_name.h"
 #include "tests/support/requirements.h"
 #include "tracer/tracer.h"
-#include "tracer/tracer_test_util.h"
+#include "tracer/testing/live_tracer_fixture.h"
 
 namespace netcorr::tracer {
 namespace {
@@ -274,7 +274,7 @@ std::vector<StraceCall> ParseStrace(const std::string& path) {
 }
 
 TEST_F(TracerTest, SameCallsErrnosAndRemoteEndsAsStrace) {
-  NETCORR_REQUIRE(testing::Program("/usr/bin/strace"));
+  NETCORR_REQUIRE(::netcorr::testing::Program("/usr/bin/strace"));
   Listener tcp(AF_INET, SOCK_STREAM);
   tcp.ServeEcho();
   Listener udp(AF_INET6, SOCK_DGRAM);

@@ -17,7 +17,7 @@
 
 #include "gtest/gtest.h"
 #include "tracer/tracer.h"
-#include "tracer/tracer_test_util.h"
+#include "tracer/testing/live_tracer_fixture.h"
 
 namespace netcorr::tracer {
 namespace {

@@ -13,6 +13,15 @@ std::vector<const SyscallEvent*> RecordingSink::Named(std::string_view name) con
   return out;
 }
 
+std::vector<const SyscallEvent*> RecordingSink::NamedInFirstProcess(
+    std::string_view name) const {
+  std::vector<const SyscallEvent*> out;
+  for (const SyscallEvent* e : Named(name)) {
+    if (!processes.empty() && e->pid == processes.front().pid) out.push_back(e);
+  }
+  return out;
+}
+
 std::vector<const ProcessEvent*> RecordingSink::OfKind(ProcessEvent::Kind kind) const {
   std::vector<const ProcessEvent*> out;
   for (const ProcessEvent& p : processes) {

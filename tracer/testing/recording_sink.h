@@ -18,6 +18,8 @@ class RecordingSink : public EventSink {
 
   // The events of the calls with that name, in order (pointers into `calls`).
   std::vector<const SyscallEvent*> Named(std::string_view name) const;
+  // The same, of the first process only (the launched one, not the children it forked).
+  std::vector<const SyscallEvent*> NamedInFirstProcess(std::string_view name) const;
   std::vector<const ProcessEvent*> OfKind(ProcessEvent::Kind kind) const;
   // Everything, as netcorr prints it (event_format.h): for failure messages.
   std::string Dump() const;

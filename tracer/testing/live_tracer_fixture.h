@@ -14,26 +14,12 @@
 
 #include "absl/status/statusor.h"
 #include "gtest/gtest.h"
+#include "tracer/testing/recording_sink.h"
 #include "tracer/tracer.h"
 
 namespace netcorr::tracer {
 
-class RecordingSink : public EventSink {
- public:
-  void OnSyscall(const SyscallEvent& e) override { calls.push_back(e); }
-  void OnProcess(const ProcessEvent& e) override { processes.push_back(e); }
-  void BeforeTraffic(const TrafficIntent& i) override { intents.push_back(i); }
-
-  std::vector<const SyscallEvent*> Named(const std::string& name) const;
-  // The same, of the first process only (the launched one, not the children it forked).
-  std::vector<const SyscallEvent*> NamedInFirstProcess(const std::string& name) const;
-  // Every process event and call, one line each, for failure messages.
-  std::string Dump() const;
-
-  std::vector<SyscallEvent> calls;
-  std::vector<ProcessEvent> processes;
-  std::vector<TrafficIntent> intents;
-};
+using testing::RecordingSink;
 
 // A loopback socket the test owns: a closed port for refusals, or a live server.
 class Listener {

@@ -1,4 +1,4 @@
-#include "tracer/tracer_test_util.h"
+#include "tracer/testing/live_tracer_fixture.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -34,30 +34,6 @@ socklen_t Loopback(int family, int port, sockaddr_storage* ss) {
 }
 
 }  // namespace
-
-std::vector<const SyscallEvent*> RecordingSink::Named(const std::string& name) const {
-  std::vector<const SyscallEvent*> out;
-  for (const SyscallEvent& e : calls) {
-    if (e.name == name) out.push_back(&e);
-  }
-  return out;
-}
-
-std::vector<const SyscallEvent*> RecordingSink::NamedInFirstProcess(
-    const std::string& name) const {
-  std::vector<const SyscallEvent*> out;
-  for (const SyscallEvent* e : Named(name)) {
-    if (!processes.empty() && e->pid == processes.front().pid) out.push_back(e);
-  }
-  return out;
-}
-
-std::string RecordingSink::Dump() const {
-  std::string s;
-  for (const ProcessEvent& p : processes) absl::StrAppend(&s, FormatProcessLine(p), "\n");
-  for (const SyscallEvent& e : calls) absl::StrAppend(&s, FormatEventLine(e), "\n");
-  return s;
-}
 
 Listener::Listener(int family, int type) : family_(family) {
   fd_ = socket(family, type, 0);
@@ -133,7 +109,7 @@ void Listener::ServeEcho(bool silent) {
   });
 }
 
-void TracerTest::SetUp() { NETCORR_REQUIRE(testing::Root("ptrace")); }
+void TracerTest::SetUp() { NETCORR_REQUIRE(::netcorr::testing::Root("ptrace")); }
 
 absl::StatusOr<int> TracerTest::RunHelper(const std::vector<std::string>& args) {
   LaunchSpec spec;
