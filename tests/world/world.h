@@ -51,7 +51,8 @@ struct CommandResult {
   std::string err;         // stderr
 };
 
-// True when running as root (namespaces, iptables); tests GTEST_SKIP otherwise.
+// True when running as root (namespaces, iptables); tests that need it fail without it
+// (tests/support/requirements.h).
 bool HaveRoot();
 
 // Path to networld.sh and to a program built in examples/ (e.g. ExamplePath("tcp_client")).
