@@ -54,6 +54,11 @@ bool IsNetworkErrno(int err) {
   }
 }
 
+// The calls whose packets are their own evidence: they connect to, send to or receive from a peer.
+bool CarriesTraffic(CallKind kind) {
+  return kind == CallKind::kConnect || kind == CallKind::kSend || kind == CallKind::kRecv;
+}
+
 Transport TransportOf(const SocketIdentity& s) {
   if (s.transport != Transport::kUnknown) return s.transport;
   if (s.family != AF_INET && s.family != AF_INET6) return Transport::kUnknown;
@@ -221,8 +226,7 @@ PartialFlow Correlator::Impl::FlowFor(const SyscallEvent& call, const SocketStat
   f.local = s->identity.local;
   if (s->identity.remote) {
     f.remotes.push_back(*s->identity.remote);
-  } else if (call.address &&
-             (call.name == "connect" || IsSendCall(call.name) || IsReceiveCall(call.name))) {
+  } else if (call.address && CarriesTraffic(call.kind)) {
     f.remotes.push_back(*call.address);
   } else if (s->peer) {
     f.remotes.push_back(*s->peer);
@@ -290,7 +294,7 @@ void Correlator::Impl::ScheduleConnect(const PendingConnect& p, ConnectOutcome::
 
 void Correlator::Impl::AddSyscall(const SyscallEvent& call) {
   last_time_ = std::max(last_time_, call.exit_ns);
-  if (call.address && call.name == "bind") local_.Add(call.address->addr);
+  if (call.address && call.kind == CallKind::kBind) local_.Add(call.address->addr);
 
   // A later call revealed the outcome of a non-blocking connect: decide the connect with it.
   if (call.resolves_call) {
@@ -308,7 +312,7 @@ void Correlator::Impl::AddSyscall(const SyscallEvent& call) {
   SocketState* s = StateFor(call);
   const uint64_t skey = SocketKey(call.pid, call.fd);
 
-  if (IsWaitCall(call.name)) {
+  if (call.kind == CallKind::kWait) {
     const bool timed_out = call.finished && call.error == 0 && call.result == 0;
     Decision d;
     d.call = call;
@@ -350,7 +354,7 @@ void Correlator::Impl::AddSyscall(const SyscallEvent& call) {
   }
 
   if (s == nullptr) return;  // not an IP socket call
-  if (call.name == "close") {
+  if (call.kind == CallKind::kClose) {
     auto pc = pending_by_socket_.find(skey);
     if (pc != pending_by_socket_.end()) {
       PendingConnect& p = pending_connects_[pc->second];
@@ -371,7 +375,7 @@ void Correlator::Impl::AddSyscall(const SyscallEvent& call) {
 
   Register(*s);
   const Transport transport = TransportOf(s->identity);
-  if (call.name == "connect") {
+  if (call.kind == CallKind::kConnect) {
     if (call.address) s->peer = call.address;
     if (transport == Transport::kTcp) {
       PendingConnect p{call, FlowFor(call, s), std::nullopt};
@@ -389,9 +393,8 @@ void Correlator::Impl::AddSyscall(const SyscallEvent& call) {
       return;
     }
   }
-  const bool io = IsSendCall(call.name) || IsReceiveCall(call.name) || call.name == "connect";
-  if (!io) return;
-  if (transport == Transport::kUdp && IsSendCall(call.name) && call.address &&
+  if (!CarriesTraffic(call.kind)) return;
+  if (transport == Transport::kUdp && call.kind == CallKind::kSend && call.address &&
       !s->identity.remote && absl::c_find(s->sent_to, *call.address) == s->sent_to.end()) {
     s->sent_to.push_back(*call.address);
     if (s->sent_to.size() > kMaxDestinationsPerSocket) s->sent_to.erase(s->sent_to.begin());
@@ -401,7 +404,7 @@ void Correlator::Impl::AddSyscall(const SyscallEvent& call) {
   Decision d;
   d.call = call;
   d.flow = FlowFor(call, s);
-  if (transport == Transport::kTcp && IsReceiveCall(call.name) && call.finished &&
+  if (transport == Transport::kTcp && call.kind == CallKind::kRecv && call.finished &&
       call.error == 0 && call.result == 0) {
     d.first_eof = !s->eof_seen;
     s->eof_seen = true;
@@ -538,20 +541,20 @@ std::optional<Finding> Correlator::Impl::DecideTcpCall(const Decision& d, const 
     for (const TlsAlertRecord& a : conn->alerts) {
       if (a.reported || a.description == 0) continue;  // close_notify is a normal goodbye
       const bool from_peer = a.from_side == remote;
-      const bool failing = call.name == "close" || (call.finished && call.error != 0);
+      const bool failing = call.kind == CallKind::kClose || (call.finished && call.error != 0);
       bool mine = false;
       if (from_peer) {
-        mine = (IsReceiveCall(call.name) && a.ref.ts <= call.exit_ns + options_.clock_slack_ns) ||
+        mine = (call.kind == CallKind::kRecv && a.ref.ts <= call.exit_ns + options_.clock_slack_ns) ||
                (failing && a.ref.ts <= call.exit_ns + options_.grace_ns);
       } else {
-        mine = (IsSendCall(call.name) || call.name == "close") &&
+        mine = (call.kind == CallKind::kSend || call.kind == CallKind::kClose) &&
                a.ref.ts >= call.entry_ns - options_.clock_slack_ns &&
                a.ref.ts <= call.exit_ns + options_.grace_ns;
       }
       if (mine) return TlsAlertFinding(call, key, *conn, a, from_peer);
     }
   }
-  if (call.name == "close") return std::nullopt;
+  if (call.kind == CallKind::kClose) return std::nullopt;
   return DecideStreamCall(call, key, conn, record, d.first_eof, ctx);
 }
 
@@ -589,7 +592,7 @@ std::optional<Finding> Correlator::Impl::DecideUdpCall(const Decision& d) {
     FlowRecord* r = records.empty() ? nullptr : records.front();
     return DecideUdpError(call, r ? key_of(r) : fallback, r, ctx);
   }
-  if (IsReceiveCall(call.name) && call.finished && call.error == 0) {
+  if (call.kind == CallKind::kRecv && call.finished && call.error == 0) {
     // RFC 1035 4.1.1: the answer's RCODE; a receive that returned it got the bad news.
     for (FlowRecord* r : records) {
       const int remote = r->key.SideOf(d.flow.remotes.front());
@@ -604,7 +607,7 @@ std::optional<Finding> Correlator::Impl::DecideUdpCall(const Decision& d) {
     }
     return std::nullopt;
   }
-  if (IsReceiveCall(call.name) && (!call.finished || call.error == EAGAIN)) {
+  if (call.kind == CallKind::kRecv && (!call.finished || call.error == EAGAIN)) {
     return NoResponse(call, d.flow);
   }
   return std::nullopt;
@@ -612,7 +615,7 @@ std::optional<Finding> Correlator::Impl::DecideUdpCall(const Decision& d) {
 
 std::optional<Finding> Correlator::Impl::Decide(Decision& d) {
   if (d.connect) return DecideConnectCall(d);
-  if (IsWaitCall(d.call.name)) {
+  if (d.call.kind == CallKind::kWait) {
     for (const PartialFlow& f : d.waited) {
       if (f.transport == Transport::kTcp) {
         for (FlowRecord* r : Records(f)) {
@@ -644,7 +647,8 @@ std::optional<Finding> Correlator::Impl::Decide(Decision& d) {
   } else if (d.flow.transport == Transport::kUdp) {
     f = DecideUdpCall(d);
   }
-  if (!f && d.call.finished && IsNetworkErrno(d.call.error) && d.call.name != "close") {
+  if (!f && d.call.finished && IsNetworkErrno(d.call.error) &&
+      d.call.kind != CallKind::kClose) {
     std::optional<FlowKey> key;
     if (d.flow.local && !d.flow.remotes.empty()) {
       key = FlowKey{d.flow.transport, *d.flow.local, d.flow.remotes.front()};

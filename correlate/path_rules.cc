@@ -6,7 +6,6 @@
 #include "absl/strings/str_cat.h"
 #include "correlate/finding_text.h"
 #include "correlate/icmp_rules.h"
-#include "correlate/tcp_stream_rules.h"
 
 namespace netcorr::correlate {
 
@@ -45,7 +44,7 @@ namespace {
 
 // A wait (poll, epoll_wait...) that returned 0: the program's own timeout expired.
 bool WaitTimedOut(const SyscallEvent& call) {
-  return call.finished && call.error == 0 && call.result == 0 && IsWaitCall(call.name);
+  return call.finished && call.error == 0 && call.result == 0 && call.kind == CallKind::kWait;
 }
 
 bool TimedOutOrHung(const SyscallEvent& call) {
