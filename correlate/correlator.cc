@@ -154,6 +154,7 @@ class Correlator::Impl {
   };
 
   RuleContext Context() const { return RuleContext{options_, capture_, local_}; }
+  const EvidenceWindow& window() const { return options_.evidence_window; }
 
   SocketState* StateFor(const SyscallEvent& call);
   PartialFlow FlowFor(const SyscallEvent& call, const SocketState* state) const;
@@ -289,7 +290,7 @@ void Correlator::Impl::ScheduleConnect(const PendingConnect& p, ConnectOutcome::
   o.error = error;
   o.end_ns = end_ns;
   d.connect = std::move(o);
-  Schedule(end_ns + options_.grace_ns, std::move(d));
+  Schedule(window().LatestFor(end_ns), std::move(d));
 }
 
 void Correlator::Impl::AddSyscall(const SyscallEvent& call) {
@@ -348,7 +349,7 @@ void Correlator::Impl::AddSyscall(const SyscallEvent& call) {
       d.waited.push_back(std::move(f));
     }
     if ((timed_out || !call.finished) && !d.waited.empty()) {
-      Schedule(call.exit_ns + options_.grace_ns, std::move(d));
+      Schedule(window().LatestFor(call), std::move(d));
     }
     return;
   }
@@ -369,7 +370,7 @@ void Correlator::Impl::AddSyscall(const SyscallEvent& call) {
     Unregister(*s);
     sockets_.erase(skey);
     if (d.flow.transport == Transport::kTcp)
-      Schedule(call.exit_ns + options_.grace_ns, std::move(d));
+      Schedule(window().LatestFor(call), std::move(d));
     return;
   }
 
@@ -409,7 +410,7 @@ void Correlator::Impl::AddSyscall(const SyscallEvent& call) {
     d.first_eof = !s->eof_seen;
     s->eof_seen = true;
   }
-  Schedule(call.exit_ns + options_.grace_ns, std::move(d));
+  Schedule(window().LatestFor(call), std::move(d));
 }
 
 void Correlator::Impl::AddProcessEvent(const ProcessEvent& event) {
@@ -483,8 +484,8 @@ void Correlator::Impl::MarkReported(const Finding& f) {
 
 std::optional<Finding> Correlator::Impl::DecideConnectCall(Decision& d) {
   ConnectOutcome& o = *d.connect;
-  const TimeNs from = o.call.entry_ns - options_.clock_slack_ns;
-  const TimeNs to = o.end_ns + options_.grace_ns;
+  const TimeNs from = window().EarliestFor(o.call);
+  const TimeNs to = window().LatestFor(o.end_ns);
   TcpConnection* attempt = nullptr;
   const FlowRecord* attempt_record = nullptr;
   bool attempt_agrees = false;
@@ -532,7 +533,7 @@ std::optional<Finding> Correlator::Impl::DecideTcpCall(const Decision& d, const 
   if (record) {
     // The connection alive during the call: the latest one that started before it ended.
     for (TcpConnection& c : record->tcp) {
-      if (c.first_ts <= call.exit_ns + options_.grace_ns) conn = &c;
+      if (c.first_ts <= window().LatestFor(call)) conn = &c;
     }
   }
   if (conn) {
@@ -544,12 +545,11 @@ std::optional<Finding> Correlator::Impl::DecideTcpCall(const Decision& d, const 
       const bool failing = call.kind == CallKind::kClose || (call.finished && call.error != 0);
       bool mine = false;
       if (from_peer) {
-        mine = (call.kind == CallKind::kRecv && a.ref.ts <= call.exit_ns + options_.clock_slack_ns) ||
-               (failing && a.ref.ts <= call.exit_ns + options_.grace_ns);
+        mine = (call.kind == CallKind::kRecv && a.ref.ts <= window().LatestReceivedBy(call)) ||
+               (failing && a.ref.ts <= window().LatestFor(call));
       } else {
         mine = (call.kind == CallKind::kSend || call.kind == CallKind::kClose) &&
-               a.ref.ts >= call.entry_ns - options_.clock_slack_ns &&
-               a.ref.ts <= call.exit_ns + options_.grace_ns;
+               window().Contains(call, a.ref.ts);
       }
       if (mine) return TlsAlertFinding(call, key, *conn, a, from_peer);
     }
@@ -598,10 +598,7 @@ std::optional<Finding> Correlator::Impl::DecideUdpCall(const Decision& d) {
       const int remote = r->key.SideOf(d.flow.remotes.front());
       for (const DnsQueryRecord& q : r->dns) {
         if (q.reported || !q.response || q.rcode == 0 || q.query_side != 1 - remote) continue;
-        if (q.response->ts < call.entry_ns - options_.clock_slack_ns ||
-            q.response->ts > call.exit_ns + options_.clock_slack_ns) {
-          continue;
-        }
+        if (!window().ReceivedDuring(call, q.response->ts)) continue;
         return DnsError(call, key_of(r), q);
       }
     }
@@ -666,7 +663,7 @@ void Correlator::Impl::Sweep(TimeNs watermark) {
   TimeNs horizon = watermark;
   for (const auto& [k, d] : queue_) horizon = std::min(horizon, d.call.entry_ns);
   for (const auto& [id, p] : pending_connects_) horizon = std::min(horizon, p.call.entry_ns);
-  horizon -= options_.clock_slack_ns;
+  horizon = window().EarliestFor(horizon);
   const TimeNs closed_before = std::min(horizon, watermark - options_.closed_flow_retention_ns);
   const TimeNs idle_before = std::min(horizon, watermark - options_.idle_flow_timeout_ns);
   const size_t forgotten =

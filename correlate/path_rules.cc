@@ -62,8 +62,8 @@ std::optional<Finding> DecidePath(const SyscallEvent& call, const FlowKey& flow,
   const NormalizedFlowKey key = NormalizedFlowKey::From(flow);
   const int local = key.SideOf(flow.local);
   if (local < 0) return std::nullopt;
-  const TimeNs from = call.entry_ns - ctx.options.clock_slack_ns;
-  const TimeNs to = call.exit_ns + ctx.options.grace_ns;
+  const TimeNs from = ctx.window().EarliestFor(call);
+  const TimeNs to = ctx.window().LatestFor(call);
 
   // Retransmissions by us (our data not acknowledged) or by the peer (its data, or our ACKs,
   // lost) while the call waited.

@@ -40,7 +40,7 @@ std::optional<Finding> DecideStreamCall(const SyscallEvent& call, const FlowKey&
   const int local = key.SideOf(flow.local);
   const int remote = key.SideOf(flow.remote);
   const bool have = conn != nullptr && local >= 0 && remote >= 0 && local != remote;
-  const TimeNs until = call.exit_ns + ctx.options.grace_ns;
+  const TimeNs until = ctx.window().LatestFor(call);
   const int err = call.finished ? call.error : 0;
 
   if (err == ECONNRESET || err == EPIPE || err == ECONNABORTED) {

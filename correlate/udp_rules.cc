@@ -40,7 +40,7 @@ std::optional<Finding> DecideUdpError(const SyscallEvent& call, const FlowKey& f
                                       const FlowRecord* record, const RuleContext& ctx) {
   if (!call.finished || call.error == 0) return std::nullopt;
   const int err = call.error;
-  const TimeNs until = call.exit_ns + ctx.options.grace_ns;
+  const TimeNs until = ctx.window().LatestFor(call);
   const NormalizedFlowKey key = NormalizedFlowKey::From(flow);
   const int local = key.SideOf(flow.local);
   std::vector<PacketRef> sent;
@@ -83,7 +83,7 @@ std::optional<Finding> DecideUdpError(const SyscallEvent& call, const FlowKey& f
       if (icmp) return IcmpUnreachable(call, flow, err, *icmp, sent, ctx);
       bool on_wire = false;
       for (const PacketRef& r : sent) {
-        on_wire |= r.ts >= call.entry_ns - ctx.options.clock_slack_ns && r.ts <= until;
+        on_wire |= ctx.window().Contains(call, r.ts);
       }
       if (on_wire || !CaptureGapReason(ctx).empty()) {
         return Unexplained(call, flow, err, "no ICMP error for this flow was captured", ctx);
@@ -135,7 +135,7 @@ std::optional<Finding> DecideNoResponse(const SyscallEvent& call, const FlowKey&
   // connected socket; an unconnected one just waits. If the error was captured, it is the
   // answer the program never saw.
   for (const IcmpRecord& i : record.udp.icmp) {
-    if (i.reported || i.ref.ts < requests.front().ts || i.ref.ts > until + ctx.options.grace_ns) {
+    if (i.reported || i.ref.ts < requests.front().ts || i.ref.ts > ctx.window().LatestFor(call)) {
       continue;
     }
     return IcmpUnreachable(call, flow, call.error, i, requests, ctx);
