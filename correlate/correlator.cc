@@ -24,6 +24,7 @@
 #include "correlate/tls_rules.h"
 #include "correlate/udp_rules.h"
 #include "correlate/unexplained.h"
+#include "src/socket_model/observed_identity.h"
 
 namespace netcorr::correlate {
 
@@ -207,12 +208,9 @@ Correlator::Impl::SocketState* Correlator::Impl::StateFor(const SyscallEvent& ca
       pending_by_socket_.erase(key);
       s = SocketState{};
     }
-    // Keep what we knew when the new identity lacks it (a failed connect may leave no peer).
-    const std::optional<Endpoint> old_local = s.identity.local;
-    const std::optional<Endpoint> old_remote = s.identity.remote;
-    s.identity = id;
-    if (!s.identity.local) s.identity.local = old_local;
-    if (!s.identity.remote) s.identity.remote = old_remote;
+    // What the call shows adds to what was known, by the rule the decoders share (a failed
+    // connect leaves no peer, and may forget the source address).
+    socket_model::MergeObserved(s.identity, id);
     if (id.local) local_.Add(id.local->addr);
     return &s;
   }

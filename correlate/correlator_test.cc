@@ -203,6 +203,27 @@ TEST_P(CorrelatorTest, FdReusedWithoutASeenCloseStartsAFreshSocket) {
   EXPECT_THAT(f[0].evidence, ElementsAre(3, 4));
 }
 
+// After a failed connect the kernel reports the socket's local address as unspecified, port
+// kept; the address its SYN left from stays what later calls on the socket are about.
+TEST_P(CorrelatorTest, ASocketKeepsTheSourceAddressAFailedConnectForgets) {
+  corr.AddSyscall(Connect(10, kT0, kT0 + kMs / 10, EINPROGRESS, c, s));
+  const Endpoint forgotten{testing::Ip(w.v6 ? "::" : "0.0.0.0"), c.port};
+  SyscallEvent so = Call(11, "getsockopt", 3, kT0 + 3 * kMs, kT0 + 3 * kMs);
+  so.socket = TcpSocket(1003, forgotten, std::nullopt);
+  so.resolves_call = 10;
+  so.resolved_error = ECONNREFUSED;
+  corr.AddSyscall(so);
+  SyscallEvent write = Call(12, "write", 3, kT0 + 4 * kMs, kT0 + 4 * kMs, EPIPE);
+  write.socket = TcpSocket(1003, forgotten, std::nullopt);
+  corr.AddSyscall(write);
+  std::vector<Finding> f = All();
+  ASSERT_THAT(f, SizeIs(2));
+  EXPECT_EQ(f[1].call.id, 12u);
+  ASSERT_TRUE(f[1].flow.has_value());
+  EXPECT_EQ(f[1].flow->local, c);
+  EXPECT_EQ(f[1].flow->remote, s);
+}
+
 TEST_P(CorrelatorTest, RstCapturedBeforeTheSyn) {
   // The capture delivered the RST's record first (different interfaces' queues).
   corr.AddPacket(TcpPacket(1, kT0 + 2 * kMs, s, c, kTcpRst | kTcpAck, 0, 1001));
