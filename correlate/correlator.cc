@@ -165,13 +165,19 @@ class Correlator::Impl {
   void ScheduleConnect(const PendingConnect& p, ConnectOutcome::Ending ending,
                        std::optional<SyscallEvent> resolved_by, int error, TimeNs end_ns);
 
+  // A finding and the flow record its evidence came from (null when it has no evidence).
+  struct Explanation {
+    Finding finding;
+    FlowRecord* record = nullptr;
+  };
+
   std::vector<FlowRecord*> Records(const PartialFlow& flow);
-  std::optional<Finding> Decide(Decision& d);
-  std::optional<Finding> DecideConnectCall(Decision& d);
-  std::optional<Finding> DecideTcpCall(const Decision& d, const FlowKey& key, FlowRecord* record);
-  std::optional<Finding> DecideUdpCall(const Decision& d);
-  std::optional<Finding> NoResponse(const SyscallEvent& call, const PartialFlow& flow);
-  void MarkReported(const Finding& f);
+  std::optional<Explanation> Decide(Decision& d);
+  std::optional<Explanation> DecideConnectCall(Decision& d);
+  std::optional<Explanation> DecideTcpCall(const Decision& d, const FlowKey& key,
+                                           FlowRecord* record);
+  std::optional<Explanation> DecideUdpCall(const Decision& d);
+  std::optional<Explanation> NoResponse(const SyscallEvent& call, const PartialFlow& flow);
   void Sweep(TimeNs watermark);
 
   CorrelatorOptions options_;
@@ -186,8 +192,6 @@ class Correlator::Impl {
   absl::flat_hash_map<NormalizedFlowKey, int> open_flows_;
   absl::flat_hash_set<NormalizedFlowKey> closed_flows_;
   absl::flat_hash_map<std::pair<Transport, uint16_t>, int> open_ports_;
-  // Packet ids already used as the explanation of a finding (ICMP errors, alerts, answers).
-  absl::flat_hash_set<uint64_t> reported_ids_;
   TimeNs last_time_ = 0;
   TimeNs last_sweep_ = 0;
 };
@@ -367,8 +371,7 @@ void Correlator::Impl::AddSyscall(const SyscallEvent& call) {
     d.flow = FlowFor(call, s);
     Unregister(*s);
     sockets_.erase(skey);
-    if (d.flow.transport == Transport::kTcp)
-      Schedule(window().LatestFor(call), std::move(d));
+    if (d.flow.transport == Transport::kTcp) Schedule(window().LatestFor(call), std::move(d));
     return;
   }
 
@@ -460,32 +463,12 @@ std::vector<FlowRecord*> Correlator::Impl::Records(const PartialFlow& flow) {
   return out;
 }
 
-void Correlator::Impl::MarkReported(const Finding& f) {
-  // An informational finding (end of stream) does not claim its packets: a later failure on
-  // the same FIN (EPIPE) is still worth its own finding.
-  if (f.severity != FindingSeverity::kInfo) {
-    for (uint64_t id : f.evidence) reported_ids_.insert(id);
-  }
-  // Evidence that must explain only one call carries its own flag, so rules (pure functions
-  // over const evidence) skip it next time.
-  if (!f.flow) return;
-  FlowRecord* r = flows_.FindMutable(NormalizedFlowKey::From(*f.flow));
-  if (r == nullptr) return;
-  auto used = [&](uint64_t id) { return absl::c_binary_search(f.evidence, id); };
-  for (IcmpRecord& i : r->udp.icmp) i.reported |= used(i.ref.id);
-  for (TcpConnection& c : r->tcp) {
-    for (IcmpRecord& i : c.icmp) i.reported |= used(i.ref.id);
-    for (TlsAlertRecord& a : c.alerts) a.reported |= used(a.ref.id);
-  }
-  for (DnsQueryRecord& q : r->dns) q.reported |= q.response && used(q.response->id);
-}
-
-std::optional<Finding> Correlator::Impl::DecideConnectCall(Decision& d) {
+std::optional<Correlator::Impl::Explanation> Correlator::Impl::DecideConnectCall(Decision& d) {
   ConnectOutcome& o = *d.connect;
   const TimeNs from = window().EarliestFor(o.call);
   const TimeNs to = window().LatestFor(o.end_ns);
   TcpConnection* attempt = nullptr;
-  const FlowRecord* attempt_record = nullptr;
+  FlowRecord* attempt_record = nullptr;
   bool attempt_agrees = false;
   for (FlowRecord* r : Records(d.flow)) {
     for (TcpConnection& c : r->tcp) {
@@ -516,15 +499,20 @@ std::optional<Finding> Correlator::Impl::DecideConnectCall(Decision& d) {
                      d.flow.remotes.empty() ? Endpoint{} : d.flow.remotes.front()};
   }
   const RuleContext ctx = Context();
+  std::optional<Finding> f;
   if (o.error == 0 && (o.ending == ConnectOutcome::Ending::kReturned ||
                        o.ending == ConnectOutcome::Ending::kResolved)) {
-    return attempt ? DecideSlowConnect(o, *attempt, ctx) : std::nullopt;
+    if (attempt) f = DecideSlowConnect(o, *attempt, ctx);
+  } else {
+    f = DecideConnect(o, attempt, ctx);
   }
-  return DecideConnect(o, attempt, ctx);
+  if (!f) return std::nullopt;
+  return Explanation{std::move(*f), attempt_record};
 }
 
-std::optional<Finding> Correlator::Impl::DecideTcpCall(const Decision& d, const FlowKey& key,
-                                                       FlowRecord* record) {
+std::optional<Correlator::Impl::Explanation> Correlator::Impl::DecideTcpCall(const Decision& d,
+                                                                             const FlowKey& key,
+                                                                             FlowRecord* record) {
   const SyscallEvent& call = d.call;
   const RuleContext ctx = Context();
   TcpConnection* conn = nullptr;
@@ -538,7 +526,7 @@ std::optional<Finding> Correlator::Impl::DecideTcpCall(const Decision& d, const 
     const NormalizedFlowKey n = NormalizedFlowKey::From(key);
     const int remote = n.SideOf(key.remote);
     for (const TlsAlertRecord& a : conn->alerts) {
-      if (a.reported || a.description == 0) continue;  // close_notify is a normal goodbye
+      if (record->Explained(a.ref.id) || a.description == 0) continue;  // 0: close_notify
       const bool from_peer = a.from_side == remote;
       const bool failing = call.kind == CallKind::kClose || (call.finished && call.error != 0);
       bool mine = false;
@@ -549,15 +537,17 @@ std::optional<Finding> Correlator::Impl::DecideTcpCall(const Decision& d, const 
         mine = (call.kind == CallKind::kSend || call.kind == CallKind::kClose) &&
                window().Contains(call, a.ref.ts);
       }
-      if (mine) return TlsAlertFinding(call, key, *conn, a, from_peer);
+      if (mine) return Explanation{TlsAlertFinding(call, key, *conn, a, from_peer), record};
     }
   }
   if (call.kind == CallKind::kClose) return std::nullopt;
-  return DecideStreamCall(call, key, conn, record, d.first_eof, ctx);
+  std::optional<Finding> f = DecideStreamCall(call, key, conn, record, d.first_eof, ctx);
+  if (!f) return std::nullopt;
+  return Explanation{std::move(*f), record};
 }
 
-std::optional<Finding> Correlator::Impl::NoResponse(const SyscallEvent& call,
-                                                    const PartialFlow& flow) {
+std::optional<Correlator::Impl::Explanation> Correlator::Impl::NoResponse(const SyscallEvent& call,
+                                                                          const PartialFlow& flow) {
   const RuleContext ctx = Context();
   for (FlowRecord* r : Records(flow)) {
     for (const Endpoint& rem : flow.remotes) {
@@ -567,14 +557,16 @@ std::optional<Finding> Correlator::Impl::NoResponse(const SyscallEvent& call,
       const FlowKey key{flow.transport, loc, rem};
       const RefList& pending = r->udp.unanswered[1 - rs];
       // One finding per silence: a resolver retrying with poll after poll is one no_response.
-      if (pending.empty() || reported_ids_.contains(pending.items().front().id)) continue;
-      if (std::optional<Finding> f = DecideNoResponse(call, key, *r, ctx)) return f;
+      if (pending.empty() || r->Explained(pending.items().front().id)) continue;
+      if (std::optional<Finding> f = DecideNoResponse(call, key, *r, ctx)) {
+        return Explanation{std::move(*f), r};
+      }
     }
   }
   return std::nullopt;
 }
 
-std::optional<Finding> Correlator::Impl::DecideUdpCall(const Decision& d) {
+std::optional<Correlator::Impl::Explanation> Correlator::Impl::DecideUdpCall(const Decision& d) {
   const SyscallEvent& call = d.call;
   const RuleContext ctx = Context();
   std::vector<FlowRecord*> records = Records(d.flow);
@@ -588,16 +580,21 @@ std::optional<Finding> Correlator::Impl::DecideUdpCall(const Decision& d) {
 
   if (call.finished && call.error != 0 && call.error != EAGAIN && call.error != EINTR) {
     FlowRecord* r = records.empty() ? nullptr : records.front();
-    return DecideUdpError(call, r ? key_of(r) : fallback, r, ctx);
+    std::optional<Finding> f = DecideUdpError(call, r ? key_of(r) : fallback, r, ctx);
+    if (!f) return std::nullopt;
+    return Explanation{std::move(*f), r};
   }
   if (call.kind == CallKind::kRecv && call.finished && call.error == 0) {
     // RFC 1035 4.1.1: the answer's RCODE; a receive that returned it got the bad news.
     for (FlowRecord* r : records) {
       const int remote = r->key.SideOf(d.flow.remotes.front());
       for (const DnsQueryRecord& q : r->dns) {
-        if (q.reported || !q.response || q.rcode == 0 || q.query_side != 1 - remote) continue;
+        if (!q.response || r->Explained(q.response->id) || q.rcode == 0 ||
+            q.query_side != 1 - remote) {
+          continue;
+        }
         if (!window().ReceivedDuring(call, q.response->ts)) continue;
-        return DnsError(call, key_of(r), q);
+        return Explanation{DnsError(call, key_of(r), q), r};
       }
     }
     return std::nullopt;
@@ -608,7 +605,7 @@ std::optional<Finding> Correlator::Impl::DecideUdpCall(const Decision& d) {
   return std::nullopt;
 }
 
-std::optional<Finding> Correlator::Impl::Decide(Decision& d) {
+std::optional<Correlator::Impl::Explanation> Correlator::Impl::Decide(Decision& d) {
   if (d.connect) return DecideConnectCall(d);
   if (d.call.kind == CallKind::kWait) {
     for (const PartialFlow& f : d.waited) {
@@ -618,16 +615,16 @@ std::optional<Finding> Correlator::Impl::Decide(Decision& d) {
           const FlowKey key{Transport::kTcp, *f.local, f.remotes.front()};
           if (std::optional<Finding> finding =
                   DecidePath(d.call, key, r->tcp.back(), *r, Context())) {
-            return finding;
+            return Explanation{std::move(*finding), r};
           }
         }
         continue;
       }
-      if (std::optional<Finding> finding = NoResponse(d.call, f)) return finding;
+      if (std::optional<Explanation> e = NoResponse(d.call, f)) return e;
     }
     return std::nullopt;
   }
-  std::optional<Finding> f;
+  std::optional<Explanation> e;
   if (d.flow.transport == Transport::kTcp) {
     std::vector<FlowRecord*> records = Records(d.flow);
     FlowRecord* r = records.empty() ? nullptr : records.front();
@@ -638,19 +635,19 @@ std::optional<Finding> Correlator::Impl::Decide(Decision& d) {
     } else if (d.flow.local && !d.flow.remotes.empty()) {
       key = FlowKey{Transport::kTcp, *d.flow.local, d.flow.remotes.front()};
     }
-    if (key) f = DecideTcpCall(d, *key, r);
+    if (key) e = DecideTcpCall(d, *key, r);
   } else if (d.flow.transport == Transport::kUdp) {
-    f = DecideUdpCall(d);
+    e = DecideUdpCall(d);
   }
-  if (!f && d.call.finished && IsNetworkErrno(d.call.error) &&
-      d.call.kind != CallKind::kClose) {
+  if (!e && d.call.finished && IsNetworkErrno(d.call.error) && d.call.kind != CallKind::kClose) {
     std::optional<FlowKey> key;
     if (d.flow.local && !d.flow.remotes.empty()) {
       key = FlowKey{d.flow.transport, *d.flow.local, d.flow.remotes.front()};
     }
-    f = Unexplained(d.call, key, d.call.error, "no packet of this flow explains it", Context());
+    e = Explanation{
+        Unexplained(d.call, key, d.call.error, "no packet of this flow explains it", Context())};
   }
-  return f;
+  return e;
 }
 
 void Correlator::Impl::Sweep(TimeNs watermark) {
@@ -677,23 +674,26 @@ void Correlator::Impl::Sweep(TimeNs watermark) {
     absl::erase_if(closed_flows_,
                    [&](const NormalizedFlowKey& k) { return flows_.Find(k) == nullptr; });
   }
-  // Reported packet ids only matter while their flow lives; drop them with the old flows.
-  if (reported_ids_.size() > 100'000) reported_ids_.clear();
 }
 
 std::vector<Finding> Correlator::Impl::Advance(TimeNs watermark, bool finish) {
   std::vector<Finding> out;
   while (!queue_.empty() && (finish || queue_.begin()->first.first <= watermark)) {
     auto node = queue_.extract(queue_.begin());
-    if (std::optional<Finding> f = Decide(node.mapped())) {
+    if (std::optional<Explanation> e = Decide(node.mapped())) {
+      Finding& f = e->finding;
       // The same packets already explained an earlier call (a read got ECONNRESET, then the
       // write after it EPIPE; a slow write and read sharing the retransmissions): one finding.
       const bool repeat =
-          !node.mapped().connect && !f->evidence.empty() &&
-          absl::c_all_of(f->evidence, [&](uint64_t id) { return reported_ids_.contains(id); });
+          !node.mapped().connect && !f.evidence.empty() && e->record != nullptr &&
+          absl::c_all_of(f.evidence, [&](uint64_t id) { return e->record->Explained(id); });
       if (repeat) continue;
-      MarkReported(*f);
-      out.push_back(std::move(*f));
+      // An informational finding (end of stream) does not claim its packets: a later failure on
+      // the same FIN (EPIPE) is still worth its own finding.
+      if (f.severity != FindingSeverity::kInfo && e->record != nullptr) {
+        e->record->MarkExplained(f.evidence);
+      }
+      out.push_back(std::move(f));
     }
   }
   if (!finish) Sweep(watermark);

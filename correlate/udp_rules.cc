@@ -19,7 +19,10 @@ template <typename Pred>
 const IcmpRecord* LatestIcmp(const FlowRecord& record, TimeNs from, TimeNs until, Pred want) {
   const IcmpRecord* best = nullptr;
   for (const IcmpRecord& r : record.udp.icmp) {
-    if (r.reported || r.ref.ts < from || r.ref.ts > until || !want(ClassifyIcmp(r.error))) continue;
+    if (record.Explained(r.ref.id) || r.ref.ts < from || r.ref.ts > until ||
+        !want(ClassifyIcmp(r.error))) {
+      continue;
+    }
     best = &r;
   }
   return best;
@@ -135,7 +138,8 @@ std::optional<Finding> DecideNoResponse(const SyscallEvent& call, const FlowKey&
   // connected socket; an unconnected one just waits. If the error was captured, it is the
   // answer the program never saw.
   for (const IcmpRecord& i : record.udp.icmp) {
-    if (i.reported || i.ref.ts < requests.front().ts || i.ref.ts > ctx.window().LatestFor(call)) {
+    if (record.Explained(i.ref.id) || i.ref.ts < requests.front().ts ||
+        i.ref.ts > ctx.window().LatestFor(call)) {
       continue;
     }
     return IcmpUnreachable(call, flow, call.error, i, requests, ctx);
