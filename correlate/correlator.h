@@ -35,7 +35,8 @@ struct CorrelatorOptions {
 };
 
 // Joins a program's socket calls with the packets of its flows and explains each failing,
-// hanging or slow call with a Finding (the kinds of DESIGN.md).
+// hanging or slow call with a Finding (the kinds are listed in docs/json.md, "Finding kinds";
+// docs/report.md shows how a user reads them).
 //
 // Streaming: feed packets in capture order and calls as they exit, then call Advance() with a
 // watermark (every packet stamped <= watermark has been delivered). Memory grows with the flows
