@@ -68,6 +68,7 @@ class Generator {
     e.id = ++calls_;
     e.pid = e.tid = 4242;
     e.name = name;
+    e.kind = netcorr::CallKindOf(name);
     e.fd = fd;
     e.entry_ns = entry;
     e.exit_ns = exit;

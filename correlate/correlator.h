@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "correlate/evidence_window.h"
 #include "src/model/endpoint.h"
 #include "src/model/finding.h"
 #include "src/model/packet.h"
@@ -14,12 +15,9 @@
 namespace netcorr::correlate {
 
 struct CorrelatorOptions {
-  // How long after a call's exit packets may still arrive that explain it: a late RST or ICMP,
-  // capture latency. A call is decided once the watermark passes exit + grace.
-  TimeNs grace_ns = 200'000'000;
-  // Packets stamped up to this long before a call's entry still count as its evidence: the
-  // tracer's and libpcap's timestamps are taken at slightly different places.
-  TimeNs clock_slack_ns = 20'000'000;
+  // Which packets may explain a call: from clock_slack_ns before its entry to grace_ns after its
+  // end. A call is decided once the watermark passes the window's end.
+  EvidenceWindow evidence_window;
   // A successful call that took longer than this while its flow retransmitted is "slow".
   TimeNs slow_call_ns = 200'000'000;
   // EHOSTUNREACH after at least this long with nothing on the wire: neighbour (ARP/ND) failure.
@@ -37,7 +35,8 @@ struct CorrelatorOptions {
 };
 
 // Joins a program's socket calls with the packets of its flows and explains each failing,
-// hanging or slow call with a Finding (the kinds of DESIGN.md).
+// hanging or slow call with a Finding (the kinds are listed in docs/json.md, "Finding kinds";
+// docs/report.md shows how a user reads them).
 //
 // Streaming: feed packets in capture order and calls as they exit, then call Advance() with a
 // watermark (every packet stamped <= watermark has been delivered). Memory grows with the flows
@@ -63,7 +62,7 @@ class Correlator {
   void SetCaptureStats(const CaptureStats& stats);
 
   // Every packet stamped <= watermark has been delivered: decides the calls whose evidence
-  // window (exit + grace) is closed. Findings come in the order their calls exited.
+  // window is closed. Findings come in the order their calls exited.
   std::vector<Finding> Advance(TimeNs watermark);
   // End of trace: decides everything still pending, unfinished calls included. Returns only the
   // findings not returned by Advance(), most important first (see SortByImportance).

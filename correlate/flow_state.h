@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "correlate/flow_key.h"
 #include "correlate/tcp_seq.h"
 #include "src/model/endpoint.h"
@@ -50,7 +51,6 @@ class RefList {
 struct IcmpRecord {
   PacketRef ref;
   IcmpError error;
-  bool reported = false;  // already explained a call (one ICMP error, one failed call)
 };
 
 struct TlsAlertRecord {
@@ -58,7 +58,6 @@ struct TlsAlertRecord {
   int from_side = -1;
   uint8_t level = 0;
   uint8_t description = 0;
-  bool reported = false;
 };
 
 // One direction of a TCP connection: what one side sent.
@@ -107,7 +106,10 @@ struct TcpConnection {
   std::vector<TlsAlertRecord> alerts;
   TimeNs first_ts = 0;
   TimeNs last_ts = 0;
-  uint64_t claimed_by = 0;  // id of the connect call this attempt was matched to
+  // The connect call this attempt was matched to (0: none yet), whether or not that connect
+  // needed a finding: two connects never share one attempt. Which packets already explain a
+  // finding is another question, answered by FlowRecord::Explained.
+  uint64_t claimed_by = 0;
 
   bool closed() const { return dir[0].rst || dir[1].rst || (dir[0].fin && dir[1].fin); }
   // RFC 793, SYN-SENT state, "If the RST bit is set: If the ACK was acceptable then signal the
@@ -133,7 +135,6 @@ struct DnsQueryRecord {
   RefList queries;
   std::optional<PacketRef> response;
   uint8_t rcode = 0;
-  bool reported = false;
 };
 
 // Everything known about one 5-tuple.
@@ -148,6 +149,18 @@ struct FlowRecord {
   bool Closed() const;
   // ICMP errors about this flow, whatever the transport.
   std::vector<const IcmpRecord*> IcmpBetween(TimeNs from, TimeNs to) const;
+
+  // Whether a packet of this flow already explains a finding: an ICMP error, an alert, a DNS
+  // answer, a RST explains one failure, not every later call that could read it. Kept with the
+  // record, so it is forgotten with the flow.
+  bool Explained(uint64_t packet_id) const { return explained_.contains(packet_id); }
+  // The one way packets become explained: a finding's evidence, once that finding is reported.
+  void MarkExplained(const std::vector<uint64_t>& evidence) {
+    explained_.insert(evidence.begin(), evidence.end());
+  }
+
+ private:
+  absl::flat_hash_set<uint64_t> explained_;
 };
 
 // Flow state for every 5-tuple the capture showed, built packet by packet.

@@ -197,6 +197,21 @@ TEST_P(FlowStateTest, MemoryBoundedForEndlessSyns) {
   EXPECT_EQ(conn.syns.items().size(), RefList::kMax);
 }
 
+TEST_P(FlowStateTest, ExplainedPacketsAreForgottenWithTheirFlow) {
+  FlowTable t;
+  t.Add(TcpPacket(1, kT0, c, s, kTcpSyn, 1));
+  t.Add(TcpPacket(2, kT0 + kMs, s, c, kTcpRst | kTcpAck, 0, 2));
+  t.FindMutable(key)->MarkExplained({1, 2});
+  EXPECT_TRUE(t.Find(key)->Explained(2));
+  EXPECT_FALSE(t.Find(key)->Explained(3));
+  t.Expire(kT0 + kSec, kT0 + kSec,
+           [](const NormalizedFlowKey&) { return FlowTable::FlowUse::kUnknown; });
+  EXPECT_EQ(t.Find(key), nullptr);
+  // The 5-tuple used again: a new record, nothing of the old one's explanations.
+  t.Add(TcpPacket(3, kT0 + 2 * kSec, c, s, kTcpSyn, 1));
+  EXPECT_FALSE(t.Find(key)->Explained(2));
+}
+
 INSTANTIATE_TEST_SUITE_P(V4AndV6, FlowStateTest, ::testing::Bool(),
                          [](const auto& info) { return info.param ? "IPv6" : "IPv4"; });
 

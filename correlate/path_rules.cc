@@ -6,7 +6,6 @@
 #include "absl/strings/str_cat.h"
 #include "correlate/finding_text.h"
 #include "correlate/icmp_rules.h"
-#include "correlate/tcp_stream_rules.h"
 
 namespace netcorr::correlate {
 
@@ -45,7 +44,7 @@ namespace {
 
 // A wait (poll, epoll_wait...) that returned 0: the program's own timeout expired.
 bool WaitTimedOut(const SyscallEvent& call) {
-  return call.finished && call.error == 0 && call.result == 0 && IsWaitCall(call.name);
+  return call.finished && call.error == 0 && call.result == 0 && call.kind == CallKind::kWait;
 }
 
 bool TimedOutOrHung(const SyscallEvent& call) {
@@ -63,8 +62,8 @@ std::optional<Finding> DecidePath(const SyscallEvent& call, const FlowKey& flow,
   const NormalizedFlowKey key = NormalizedFlowKey::From(flow);
   const int local = key.SideOf(flow.local);
   if (local < 0) return std::nullopt;
-  const TimeNs from = call.entry_ns - ctx.options.clock_slack_ns;
-  const TimeNs to = call.exit_ns + ctx.options.grace_ns;
+  const TimeNs from = ctx.window().EarliestFor(call);
+  const TimeNs to = ctx.window().LatestFor(call);
 
   // Retransmissions by us (our data not acknowledged) or by the peer (its data, or our ACKs,
   // lost) while the call waited.

@@ -12,6 +12,8 @@ struct RuleContext {
   const CorrelatorOptions& options;
   const CaptureStats& capture;
   const LocalAddresses& local;
+
+  const EvidenceWindow& window() const { return options.evidence_window; }
 };
 
 }  // namespace netcorr::correlate

@@ -27,7 +27,7 @@ std::string Ending(const ConnectOutcome& o) {
       return absl::StrCat("was abandoned by the program after ", Seconds(waited),
                           o.resolved_by
                               ? absl::StrCat(" (", CallName(*o.resolved_by),
-                                             o.resolved_by->name == "close" ? ")" : " timed out)")
+                                             o.resolved_by->kind == CallKind::kClose ? ")" : " timed out)")
                               : "");
     case ConnectOutcome::Ending::kResolved:
       return absl::StrCat(

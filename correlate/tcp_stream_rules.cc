@@ -1,9 +1,7 @@
 #include "correlate/tcp_stream_rules.h"
 
-#include <array>
 #include <cerrno>
 
-#include "absl/algorithm/container.h"
 #include "absl/strings/str_cat.h"
 #include "correlate/finding_text.h"
 #include "correlate/icmp_rules.h"
@@ -11,24 +9,6 @@
 #include "correlate/unexplained.h"
 
 namespace netcorr::correlate {
-
-bool IsReceiveCall(std::string_view name) {
-  static constexpr std::array<std::string_view, 6> kNames = {"read",     "readv",   "recv",
-                                                             "recvfrom", "recvmsg", "recvmmsg"};
-  return absl::c_linear_search(kNames, name);
-}
-
-bool IsSendCall(std::string_view name) {
-  static constexpr std::array<std::string_view, 7> kNames = {
-      "write", "writev", "send", "sendto", "sendmsg", "sendmmsg", "sendfile"};
-  return absl::c_linear_search(kNames, name);
-}
-
-bool IsWaitCall(std::string_view name) {
-  static constexpr std::array<std::string_view, 7> kNames = {
-      "poll", "ppoll", "select", "pselect6", "epoll_wait", "epoll_pwait", "epoll_pwait2"};
-  return absl::c_linear_search(kNames, name);
-}
 
 namespace {
 
@@ -60,7 +40,7 @@ std::optional<Finding> DecideStreamCall(const SyscallEvent& call, const FlowKey&
   const int local = key.SideOf(flow.local);
   const int remote = key.SideOf(flow.remote);
   const bool have = conn != nullptr && local >= 0 && remote >= 0 && local != remote;
-  const TimeNs until = call.exit_ns + ctx.options.grace_ns;
+  const TimeNs until = ctx.window().LatestFor(call);
   const int err = call.finished ? call.error : 0;
 
   if (err == ECONNRESET || err == EPIPE || err == ECONNABORTED) {
@@ -111,7 +91,7 @@ std::optional<Finding> DecideStreamCall(const SyscallEvent& call, const FlowKey&
     return Unexplained(call, flow, err, "no RST or FIN from the peer was captured", ctx);
   }
 
-  if (call.finished && err == 0 && call.result == 0 && IsReceiveCall(call.name)) {
+  if (call.finished && err == 0 && call.result == 0 && call.kind == CallKind::kRecv) {
     // RFC 793 CLOSE-WAIT: after the peer's FIN, "RECEIVE ... return 'error: connection
     // closing'" — a read returns 0, end of stream.
     if (!first_eof || !have || !conn->dir[remote].fin) return std::nullopt;

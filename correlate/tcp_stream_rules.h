@@ -1,19 +1,12 @@
 #pragma once
 
 #include <optional>
-#include <string_view>
 
 #include "correlate/flow_state.h"
 #include "correlate/rule_context.h"
 #include "src/model/finding.h"
 
 namespace netcorr::correlate {
-
-// read/recv* style calls (they receive data), and write/send* style calls.
-bool IsReceiveCall(std::string_view name);
-bool IsSendCall(std::string_view name);
-// poll/ppoll/select/pselect6/epoll_wait*: calls that wait for sockets.
-bool IsWaitCall(std::string_view name);
 
 // Explains a receive or send on an established TCP connection: ECONNRESET/EPIPE by a RST from
 // the peer (reset_by_peer), end of stream or EPIPE after the peer's FIN (closed_by_peer), an ICMP

@@ -110,15 +110,6 @@ TEST_P(StreamRulesTest, QuietBlockedReadIsNormal) {
   EXPECT_FALSE(Decide(read).has_value());
 }
 
-TEST(StreamCallNamesTest, ClassifiesCalls) {
-  EXPECT_TRUE(IsReceiveCall("recvfrom"));
-  EXPECT_TRUE(IsReceiveCall("read"));
-  EXPECT_FALSE(IsReceiveCall("write"));
-  EXPECT_TRUE(IsSendCall("sendmsg"));
-  EXPECT_TRUE(IsSendCall("writev"));
-  EXPECT_FALSE(IsSendCall("connect"));
-}
-
 INSTANTIATE_TEST_SUITE_P(V4AndV6, StreamRulesTest, ::testing::Bool(),
                          [](const auto& info) { return info.param ? "IPv6" : "IPv4"; });
 

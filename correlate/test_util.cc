@@ -148,6 +148,7 @@ SyscallEvent Call(uint64_t id, std::string_view name, int fd, TimeNs entry, Time
   e.pid = 100;
   e.tid = 100;
   e.name = std::string(name);
+  e.kind = CallKindOf(name);  // as the tracer and the strace reader fill it
   e.fd = fd;
   e.entry_ns = entry;
   e.exit_ns = exit;

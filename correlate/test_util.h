@@ -55,7 +55,7 @@ SocketIdentity TcpSocket(uint64_t inode, std::optional<Endpoint> local,
 SocketIdentity UdpSocket(uint64_t inode, std::optional<Endpoint> local,
                          std::optional<Endpoint> remote);
 
-// A finished call; `error` 0 means success with `result`.
+// A finished call; `error` 0 means success with `result`. Its kind is the one its name has.
 SyscallEvent Call(uint64_t id, std::string_view name, int fd, TimeNs entry, TimeNs exit,
                   int error = 0, int64_t result = 0);
 

@@ -19,7 +19,10 @@ template <typename Pred>
 const IcmpRecord* LatestIcmp(const FlowRecord& record, TimeNs from, TimeNs until, Pred want) {
   const IcmpRecord* best = nullptr;
   for (const IcmpRecord& r : record.udp.icmp) {
-    if (r.reported || r.ref.ts < from || r.ref.ts > until || !want(ClassifyIcmp(r.error))) continue;
+    if (record.Explained(r.ref.id) || r.ref.ts < from || r.ref.ts > until ||
+        !want(ClassifyIcmp(r.error))) {
+      continue;
+    }
     best = &r;
   }
   return best;
@@ -40,7 +43,7 @@ std::optional<Finding> DecideUdpError(const SyscallEvent& call, const FlowKey& f
                                       const FlowRecord* record, const RuleContext& ctx) {
   if (!call.finished || call.error == 0) return std::nullopt;
   const int err = call.error;
-  const TimeNs until = call.exit_ns + ctx.options.grace_ns;
+  const TimeNs until = ctx.window().LatestFor(call);
   const NormalizedFlowKey key = NormalizedFlowKey::From(flow);
   const int local = key.SideOf(flow.local);
   std::vector<PacketRef> sent;
@@ -83,7 +86,7 @@ std::optional<Finding> DecideUdpError(const SyscallEvent& call, const FlowKey& f
       if (icmp) return IcmpUnreachable(call, flow, err, *icmp, sent, ctx);
       bool on_wire = false;
       for (const PacketRef& r : sent) {
-        on_wire |= r.ts >= call.entry_ns - ctx.options.clock_slack_ns && r.ts <= until;
+        on_wire |= ctx.window().Contains(call, r.ts);
       }
       if (on_wire || !CaptureGapReason(ctx).empty()) {
         return Unexplained(call, flow, err, "no ICMP error for this flow was captured", ctx);
@@ -135,7 +138,8 @@ std::optional<Finding> DecideNoResponse(const SyscallEvent& call, const FlowKey&
   // connected socket; an unconnected one just waits. If the error was captured, it is the
   // answer the program never saw.
   for (const IcmpRecord& i : record.udp.icmp) {
-    if (i.reported || i.ref.ts < requests.front().ts || i.ref.ts > until + ctx.options.grace_ns) {
+    if (record.Explained(i.ref.id) || i.ref.ts < requests.front().ts ||
+        i.ref.ts > ctx.window().LatestFor(call)) {
       continue;
     }
     return IcmpUnreachable(call, flow, call.error, i, requests, ctx);

@@ -125,7 +125,8 @@ int RunAnalyzeSession(const Options& options) {
   }
   // Even with -yy, strace shows a socket's addresses only once it has them: the connect()
   // that failed has no local end. The capture's SYN tells it.
-  const size_t inferred = InferSocketIdentities(calls, packets.packets(), 20'000'000);
+  const size_t inferred = InferSocketIdentities(
+      calls, packets.packets(), correlate::CorrelatorOptions{}.evidence_window.clock_slack_ns);
   if (!log->has_socket_decoding) {
     Note(absl::StrCat("the log has no -yy socket decoding: ", inferred,
                       " calls' 5-tuples were inferred from the capture"));

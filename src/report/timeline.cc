@@ -153,7 +153,7 @@ std::vector<TimelineRow> BuildTimeline(const ReportInput& input, bool all) {
     // connection's start: reach back to the connect() on the same socket, with its handshake,
     // when that costs only a few more rows. Bounded both in the items scanned and in the rows
     // added, so a connection that lived for hours does not drag its whole history in.
-    if (call->name != "connect" && call->fd >= 0) {
+    if (call->kind != CallKind::kConnect && call->fd >= 0) {
       constexpr int kMaxScan = 2000;
       constexpr int kMaxAddedRows = 12;
       int scanned = 0, added = 0;
@@ -164,8 +164,8 @@ std::vector<TimelineRow> BuildTimeline(const ReportInput& input, bool all) {
                                  : f.flow.has_value() && PacketOnFlow(*it->packet, *f.flow);
         if (!related) continue;
         if (++added > kMaxAddedRows) break;
-        if (it->call != nullptr && it->call->name == "connect" && it->call->pid == call->pid &&
-            it->call->fd == call->fd) {
+        if (it->call != nullptr && it->call->kind == CallKind::kConnect &&
+            it->call->pid == call->pid && it->call->fd == call->fd) {
           begin = it;
           break;
         }

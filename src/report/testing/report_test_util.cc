@@ -33,6 +33,7 @@ SyscallEvent Call(uint64_t id, const std::string& name, int fd, TimeNs entry, Ti
   c.pid = kPid;
   c.tid = kPid;
   c.name = name;
+  c.kind = CallKindOf(name);  // as the tracer and the strace reader fill it
   c.fd = fd;
   c.entry_ns = entry;
   c.exit_ns = exit;

@@ -1,0 +1,31 @@
+#pragma once
+
+#include <optional>
+#include <vector>
+
+#include "correlate/flow_state.h"
+#include "correlate/partial_flow.h"
+#include "correlate/tcp_connect_rules.h"
+#include "src/model/finding.h"
+#include "src/model/syscall_event.h"
+
+namespace netcorr::correlate {
+
+// A call waiting for its evidence window to close, with what its socket said about it then.
+struct Decision {
+  SyscallEvent call;
+  PartialFlow flow;
+  std::optional<ConnectOutcome> connect;  // a TCP connect, with how it ended
+  bool first_eof = false;                 // a read returning the socket's first end of stream
+  // Waits: the flows of the sockets a timed-out (or blocked) wait was waiting on.
+  std::vector<PartialFlow> waited;
+};
+
+// What deciding a call found, and the flow record its evidence came from (null when it has no
+// evidence): that record says whether those packets already explained another finding.
+struct Explanation {
+  Finding finding;
+  FlowRecord* record = nullptr;
+};
+
+}  // namespace netcorr::correlate
