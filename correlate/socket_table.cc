@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 
 #include "absl/algorithm/container.h"
+#include "src/model/socket_names.h"
 #include "src/socket_model/observed_identity.h"
 
 namespace netcorr::correlate {
@@ -19,10 +20,7 @@ bool CarriesTraffic(CallKind kind) {
 
 Transport TransportOf(const SocketIdentity& s) {
   if (s.transport != Transport::kUnknown) return s.transport;
-  if (s.family != AF_INET && s.family != AF_INET6) return Transport::kUnknown;
-  if (s.type == SOCK_STREAM) return Transport::kTcp;
-  if (s.type == SOCK_DGRAM) return Transport::kUdp;
-  return Transport::kUnknown;
+  return TransportFor(s.family, s.type, /*protocol=*/0);  // the type's default protocol
 }
 
 uint64_t SocketKey(int32_t pid, int fd) {

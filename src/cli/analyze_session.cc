@@ -125,8 +125,9 @@ int RunAnalyzeSession(const Options& options) {
   }
   // Even with -yy, strace shows a socket's addresses only once it has them: the connect()
   // that failed has no local end. The capture's SYN tells it.
-  const size_t inferred = InferSocketIdentities(
-      calls, packets.packets(), correlate::CorrelatorOptions{}.evidence_window.clock_slack_ns);
+  const correlate::CorrelatorOptions correlator_options;
+  const size_t inferred =
+      InferSocketIdentities(calls, packets.packets(), correlator_options.evidence_window);
   if (!log->has_socket_decoding) {
     Note(absl::StrCat("the log has no -yy socket decoding: ", inferred,
                       " calls' 5-tuples were inferred from the capture"));
@@ -136,7 +137,7 @@ int RunAnalyzeSession(const Options& options) {
   // socket calls.
   std::erase_if(calls, [](const SyscallEvent& c) { return !IsSocketCall(c); });
 
-  correlate::Correlator correlator;
+  correlate::Correlator correlator(correlator_options);
   CaptureStats stats;
   stats.received = packets.size();
   stats.undecodable = packets.undecodable();

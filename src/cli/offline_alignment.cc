@@ -60,7 +60,7 @@ std::optional<ClockOffset> EstimateClockOffset(absl::Span<const SyscallEvent> ca
 }
 
 size_t InferSocketIdentities(std::vector<SyscallEvent>& calls, absl::Span<const Packet> packets,
-                             TimeNs slack_ns) {
+                             const correlate::EvidenceWindow& window) {
   if (!PacketsSortedByTime(packets)) return 0;
   // What each process's fds were inferred to be, kept by the same socket model the strace
   // reader used, so a reused fd number starts over exactly where it did there.
@@ -81,12 +81,12 @@ size_t InferSocketIdentities(std::vector<SyscallEvent>& calls, absl::Span<const 
       // A connect is a TCP SYN or, on a UDP socket, nothing on the wire until the first send.
       const Packet* first = nullptr;
       if (c.kind == CallKind::kConnect) {
-        first = FirstPacketTo(packets, Transport::kTcp, *c.address, c.entry_ns - slack_ns,
-                              c.exit_ns + slack_ns, /*syn_only=*/true);
+        first = FirstPacketTo(packets, Transport::kTcp, *c.address, window.EarliestFor(c),
+                              window.LatestReceivedBy(c), /*syn_only=*/true);
       }
       if (first == nullptr) {
-        first = FirstPacketTo(packets, Transport::kUdp, *c.address, c.entry_ns - slack_ns,
-                              c.exit_ns + slack_ns, /*syn_only=*/false);
+        first = FirstPacketTo(packets, Transport::kUdp, *c.address, window.EarliestFor(c),
+                              window.LatestReceivedBy(c), /*syn_only=*/false);
       }
       if (first != nullptr) {
         SocketIdentity s = c.socket.value_or(SocketIdentity{});

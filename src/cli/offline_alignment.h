@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/types/span.h"
+#include "correlate/evidence_window.h"
 #include "src/model/packet.h"
 #include "src/model/syscall_event.h"
 #include "src/model/time.h"
@@ -31,7 +32,7 @@ std::optional<ClockOffset> EstimateClockOffset(absl::Span<const SyscallEvent> ca
 // identity is then carried to later calls on the same (pid, fd) until it is closed. Returns how
 // many calls got an inferred identity.
 size_t InferSocketIdentities(std::vector<SyscallEvent>& calls, absl::Span<const Packet> packets,
-                             TimeNs slack_ns);
+                             const correlate::EvidenceWindow& window);
 
 // The calls netcorr explains: those of a socket kind (CallKind), and waits on sockets.
 bool IsSocketCall(const SyscallEvent& call);

@@ -85,7 +85,7 @@ TEST(InferSocketIdentitiesTest, ConnectLearnsItsLocalEndFromTheSynAndLaterCallsI
   calls.push_back(other_fd);
   std::vector<Packet> packets = {Syn(1, kSec + 10, client, server)};
 
-  EXPECT_EQ(InferSocketIdentities(calls, packets, 20'000'000), 2u);
+  EXPECT_EQ(InferSocketIdentities(calls, packets, correlate::EvidenceWindow{}), 2u);
   ASSERT_TRUE(calls[0].socket.has_value());
   EXPECT_EQ(calls[0].socket->local, client);
   EXPECT_EQ(calls[0].socket->remote, server);
@@ -109,7 +109,7 @@ TEST(InferSocketIdentitiesTest, AReusedFdGetsItsNewConnectionsIdentity) {
   calls.push_back(Connect(3, 3, 3 * kSec, 3 * kSec + 1'000'000, second_server));
   std::vector<Packet> packets = {Syn(1, kSec + 10, first_client, first_server),
                                  Syn(2, 3 * kSec + 10, second_client, second_server)};
-  InferSocketIdentities(calls, packets, 20'000'000);
+  InferSocketIdentities(calls, packets, correlate::EvidenceWindow{});
   ASSERT_TRUE(calls[2].socket.has_value());
   EXPECT_EQ(calls[2].socket->local, second_client);
   EXPECT_EQ(calls[2].socket->remote, second_server);
