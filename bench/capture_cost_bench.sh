@@ -19,7 +19,7 @@ cleanup() {
 trap cleanup EXIT
 
 if [[ -z "$NETCORR" ]]; then
-  cmake -S "$ROOT" -B "$ROOT/build-bench" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+  cmake -S "$ROOT" -B "$ROOT/build-bench" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DNETCORR_TESTS=OFF >/dev/null
   cmake --build "$ROOT/build-bench" --target netcorr >/dev/null
   NETCORR="$ROOT/build-bench/netcorr"

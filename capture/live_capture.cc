@@ -244,13 +244,25 @@ class LiveCapture::Worker {
 
   // Reads everything the ring holds now; false if the handle failed (interface gone).
   bool Drain() {
-    const int n = pcap_dispatch(handle_, -1, &Worker::OnPacket, reinterpret_cast<u_char*>(this));
+    int n = pcap_dispatch(handle_, -1, &Worker::OnPacket, reinterpret_cast<u_char*>(this));
+    // Stop()'s pcap_breakloop makes one dispatch return at once (clearing the flag): what the
+    // ring still holds must be delivered all the same.
+    if (n == PCAP_ERROR_BREAK) {
+      n = pcap_dispatch(handle_, -1, &Worker::OnPacket, reinterpret_cast<u_char*>(this));
+    }
     if (n == PCAP_ERROR) {
       absl::MutexLock lock(&mu_);
       exit_reason_ = pcap_geterr(handle_);
       return false;
     }
     return true;
+  }
+
+  // Waits up to batch_interval_ms unless a filter request or Stop() wakes the thread (the wake
+  // fd stays readable, so the next poll serves it at once). Bounded by the interval.
+  void LetPacketsGather(pollfd wake) {
+    wake.revents = 0;
+    (void)poll(&wake, 1, options_.batch_interval_ms);
   }
 
   void Run() {
@@ -280,6 +292,7 @@ class LiveCapture::Worker {
       if (!Drain()) break;
       ServeFilterRequest();
       RefreshStats();
+      if (options_.batch_interval_ms > 0 && !stop_.load()) LetPacketsGather(fds[1]);
     }
     Drain();
     RefreshStats();

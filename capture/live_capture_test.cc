@@ -174,6 +174,26 @@ TEST(LiveCaptureTest, SynAndRstOfARefusedConnectInANamespace) {
   EXPECT_EQ(stats.interface_dropped, 0u);
 }
 
+// A program that ends right after its last packet: Stop() comes while the packets still wait in
+// the ring (the thread lets them gather between reads) and must deliver them, not drop them.
+TEST(LiveCaptureTest, StopDeliversWhatTheRingStillHolds) {
+  NETCORR_REQUIRE(Root("network namespaces and capture"));
+  ScopedNetns ns;
+  ASSERT_TRUE(ns.ok()) << "ip netns add failed";
+  Sink sink;
+  LiveCaptureOptions options;
+  options.netns_path = ns.path();
+  options.batch_interval_ms = 10'000;  // the thread sleeps past the connect: only Stop() reads
+  absl::StatusOr<std::unique_ptr<LiveCapture>> capture =
+      LiveCapture::Open(options, sink.Callback());
+  ASSERT_TRUE(capture.ok()) << capture.status();
+  const std::vector<FlowTerm> terms = {ToLoopback(9)};
+  ASSERT_TRUE((*capture)->UpdateFilter(terms).ok());
+  ASSERT_EQ(ConnectInNetns(ns.path(), 9).err, ECONNREFUSED);
+  (*capture)->Stop();
+  EXPECT_EQ(sink.WaitFor(2, absl::ZeroDuration()).size(), 2u);
+}
+
 TEST(LiveCaptureTest, StopIsPromptAndIdempotent) {
   NETCORR_REQUIRE(Root("capture"));
   ScopedNetns ns;

@@ -39,9 +39,15 @@ namespace {
 // mode hands each packet over as soon as the kernel has it, and capture threads poll every
 // 100 ms at most.
 constexpr TimeNs kDeliveryLatencyNs = 150'000'000;
-// Late evidence (an RST or ICMP error racing the call's exit) still reaches the capture after
-// the program is gone; wait this long before closing it.
-constexpr auto kCaptureDrain = std::chrono::milliseconds(250);
+// Late evidence (an RST or ICMP error racing a failing call's exit, the answer a timed-out wait
+// just missed) still reaches the capture after the program is gone: the capture stays open this
+// long after the last call that could still be explained by it. A program whose calls all
+// succeeded pays nothing (a success needs no evidence from after it returned).
+constexpr TimeNs kCaptureDrainNs = 250'000'000;
+
+bool MayAwaitLateEvidence(const SyscallEvent& call) {
+  return !call.finished || call.error != 0 || (call.kind == CallKind::kWait && call.result == 0);
+}
 
 std::atomic<tracer::Tracer*> g_tracer{nullptr};
 std::atomic<int> g_stop_signal{0};
@@ -81,17 +87,32 @@ class SessionState : public tracer::EventSink {
         live_out_(live_out),
         packets_(/*keep_raw=*/!options.pcap_path.empty()) {}
 
-  void set_capture(capture::LiveCapture* capture) { capture_ = capture; }
+  // The capture opens while the program starts (its setup is most of a short program's cost):
+  // whatever must widen the filter waits until the capture is open or known to be missing, so
+  // the first packet of every flow still passes a filter that was installed before it was sent.
+  void CaptureOpened(capture::LiveCapture* capture) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      capture_ = capture;
+    }
+    MarkCaptureDecided();
+  }
   // Without a capture, every decision from the first one on must know it: "nothing was
   // captured" is then no evidence of anything.
-  void SetNoCapture(const CaptureStats& stats) {
-    std::lock_guard<std::mutex> lock(mu_);
-    correlator_.SetCaptureStats(stats);
+  void CaptureMissing(const CaptureStats& stats) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      correlator_.SetCaptureStats(stats);
+    }
+    MarkCaptureDecided();
   }
 
   void OnSyscall(const SyscallEvent& event) override {
     std::lock_guard<std::mutex> lock(mu_);
     calls_.push_back(event);
+    if (MayAwaitLateEvidence(event)) {
+      drain_until_ns_ = std::max(drain_until_ns_, event.exit_ns + kCaptureDrainNs);
+    }
     if (!options_.capture) {
       if (!options_.json) live_out_->Write(tracer::FormatEventLine(event) + "\n");
       return;
@@ -174,6 +195,12 @@ class SessionState : public tracer::EventSink {
     correlate::SortByImportance(findings_);
   }
 
+  // Until when the capture should stay open for late evidence (see kCaptureDrainNs).
+  TimeNs drain_until_ns() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return drain_until_ns_;
+  }
+
   // Only after Finish(), when no other thread touches the state any more.
   const std::vector<SyscallEvent>& calls() const { return calls_; }
   const std::vector<ProcessEvent>& processes() const { return processes_; }
@@ -190,6 +217,11 @@ class SessionState : public tracer::EventSink {
   // Adds flows to the kernel filter and returns once it is installed. Never holds mu_ while
   // waiting: the capture threads need mu_ to hand over packets before they can switch filters.
   void WidenFilter(const std::vector<capture::FlowTerm>& new_terms) {
+    const bool any = std::any_of(new_terms.begin(), new_terms.end(), [](const auto& t) {
+      return t.transport == Transport::kTcp || t.transport == Transport::kUdp;
+    });
+    if (!any) return;
+    WaitForCaptureDecision();
     std::lock_guard<std::mutex> lock(filter_mu_);
     bool changed = false;
     for (const capture::FlowTerm& term : new_terms) {
@@ -218,6 +250,18 @@ class SessionState : public tracer::EventSink {
     filter_snapshot_ = std::move(state);
   }
 
+  void MarkCaptureDecided() {
+    {
+      std::lock_guard<std::mutex> lock(decided_mu_);
+      capture_decided_ = true;
+    }
+    decided_cv_.notify_all();
+  }
+  void WaitForCaptureDecision() {
+    std::unique_lock<std::mutex> lock(decided_mu_);
+    decided_cv_.wait(lock, [this] { return capture_decided_; });
+  }
+
   CaptureStats CurrentStatsLocked() const {
     CaptureStats s = capture_->Stats();
     s.undecodable = packets_.undecodable();
@@ -228,7 +272,10 @@ class SessionState : public tracer::EventSink {
   std::mutex mu_;
   correlate::Correlator correlator_;
   ReportOutput* live_out_;
-  capture::LiveCapture* capture_ = nullptr;
+  capture::LiveCapture* capture_ = nullptr;  // guarded by mu_; read by WidenFilter once decided
+  std::mutex decided_mu_;
+  std::condition_variable decided_cv_;
+  bool capture_decided_ = false;
   std::mutex filter_mu_;  // serialises filter updates; held while the capture installs one
   std::set<capture::FlowTerm> terms_;
   bool filter_error_reported_ = false;
@@ -237,6 +284,7 @@ class SessionState : public tracer::EventSink {
   std::shared_ptr<const FilterState> filter_snapshot_;
   PacketLog packets_;
   std::vector<SyscallEvent> calls_;
+  TimeNs drain_until_ns_ = 0;
   std::vector<ProcessEvent> processes_;
   std::vector<Finding> findings_;
   CaptureStats stats_;
@@ -323,21 +371,26 @@ int RunLiveSession(const Options& options) {
 
   SessionState state(options, correlator_options, out->get());
 
-  // The capture is open, with its filter in place, before the program can send anything.
+  // The capture opens on its own thread while the program starts; the program's first
+  // traffic call waits for it (SessionState::WidenFilter), so nothing it sends is missed.
   std::unique_ptr<capture::LiveCapture> capture;
   CaptureStats no_capture;
+  std::jthread capture_opener;
   if (options.capture) {
-    capture::LiveCaptureOptions capture_options;
-    capture_options.interfaces = options.interfaces;
-    if (options.snaplen > 0) capture_options.snaplen = options.snaplen;
-    capture_options.netns_path = netns_path;
-    capture_options.initial_filter = capture::BuildCaptureFilter({});
-    auto opened = capture::LiveCapture::Open(
-        capture_options, [&state](capture::RawPacket&& raw) { state.OnPacket(std::move(raw)); });
-    if (opened.ok()) {
-      capture = std::move(*opened);
-      state.set_capture(capture.get());
-    } else {
+    capture_opener = std::jthread([&options, &netns_path, &state, &capture, &no_capture] {
+      capture::LiveCaptureOptions capture_options;
+      capture_options.interfaces = options.interfaces;
+      if (options.snaplen > 0) capture_options.snaplen = options.snaplen;
+      capture_options.netns_path = netns_path;
+      capture_options.initial_filter = capture::BuildCaptureFilter({});
+      auto opened = capture::LiveCapture::Open(
+          capture_options, [&state](capture::RawPacket&& raw) { state.OnPacket(std::move(raw)); });
+      if (opened.ok()) {
+        capture = std::move(*opened);
+        state.CaptureOpened(capture.get());
+        return;
+      }
+      // Read by the session only after this thread is joined.
       no_capture.available = false;
       // The full message (how to grant the privilege) is said once here; the report's
       // findings only need the reason.
@@ -346,11 +399,12 @@ int RunLiveSession(const Options& options) {
               ? "no permission to capture packets (needs root or CAP_NET_RAW)"
               : std::string(opened.status().message());
       Warn(absl::StrCat("tracing without capture: ", opened.status().message()));
-      state.SetNoCapture(no_capture);
-    }
+      state.CaptureMissing(no_capture);
+    });
   } else {
     no_capture.available = false;
     no_capture.unavailable_reason = "capture disabled with --no-capture";
+    state.CaptureMissing(no_capture);
   }
 
   absl::StatusOr<std::unique_ptr<tracer::Tracer>> tracer;
@@ -401,9 +455,11 @@ int RunLiveSession(const Options& options) {
                                                      : "program exited";
   if (!status.ok()) Warn(std::string(status.status().message()));
 
+  if (capture_opener.joinable()) capture_opener.join();
   CaptureStats final_stats = no_capture;
   if (capture) {
-    std::this_thread::sleep_for(kCaptureDrain);
+    const TimeNs wait_ns = std::min(state.drain_until_ns() - NowRealtimeNs(), kCaptureDrainNs);
+    if (wait_ns > 0) std::this_thread::sleep_for(std::chrono::nanoseconds(wait_ns));
     capture->Stop();
     final_stats = capture->Stats();
   }
