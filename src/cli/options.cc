@@ -186,7 +186,8 @@ behind it.
 
 options:
   -p PID          attach to PID (all its threads); repeatable. Ctrl-C detaches.
-  -f              follow forks and threads (the default); --no-follow to trace one process
+  -f              follow forks and threads (the default)
+  --no-follow     trace only the first process (its threads, not its children)
   -u USER         run COMMAND as USER (under sudo: the invoking user by default)
   -o FILE         write the report to FILE instead of standard error
   -w FILE         write the captured packets to FILE (pcapng, evidence packets commented)
@@ -197,14 +198,19 @@ options:
   --no-capture    trace syscalls only, print them like strace -yy
   --no-rw         do not stop at read/write/readv/writev: much faster for programs that read
                   many files, but errors that only surface in read() (ECONNRESET) are missed
-  --json          write the report as JSON (schema in docs/json.md)
+  --json          write the report as JSON (schema: docs/json.md, /usr/share/doc/netcorr)
   --all           show every call and packet in the timeline, not only around findings
   --no-color      no colour even on a terminal
   --duration S    stop tracing after S seconds (launch: the program is killed; attach: detached)
   -h, --help      this text
   -V, --version   netcorr's version
 
-netcorr's exit status is the traced program's (128+N if a signal N ended it).
+analyze options (with -o, -w, --json, --all, --no-color):
+  --strace FILE   the strace -f -yy -ttt -T log; repeatable, one per file of strace -ff
+  --pcap FILE     the capture recorded alongside it (tcpdump -w: pcap or pcapng)
+
+netcorr's exit status is the traced program's (128+N if a signal N ended it); 1 when netcorr
+itself could not trace, 2 for a bad command line. Without root see man netcorr, PRIVILEGES.
 )";
 }
 
