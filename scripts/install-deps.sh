@@ -8,6 +8,7 @@ packages=(
   clang-14 libclang-rt-14-dev           # libFuzzer targets
   libpcap-dev libseccomp-dev libabsl-dev libgtest-dev libgmock-dev
   iproute2 iptables openssl curl strace tcpdump tshark procps
+  man-db bash-completion dpkg-dev libcap2-bin util-linux  # scripts/test-install.sh, setcap tests
 )
 
 missing=()
