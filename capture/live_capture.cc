@@ -50,9 +50,12 @@ class ScopedFd {
 }  // namespace
 
 std::string LiveCapture::NoPrivilegeHint() {
+  // Measured (docs/privileges.md): an AF_PACKET socket needs CAP_NET_RAW, setns into a network
+  // namespace CAP_SYS_ADMIN; nothing here needs CAP_NET_ADMIN (not promiscuous, the ring
+  // buffer is mmap'ed).
   return "packet capture needs CAP_NET_RAW (and CAP_SYS_ADMIN to enter another network "
-         "namespace): run netcorr as root (sudo), or grant it with `sudo setcap "
-         "cap_net_raw,cap_net_admin,cap_sys_admin+eip $(command -v netcorr)`";
+         "namespace): run netcorr as root (sudo), or grant them with `sudo setcap "
+         "cap_net_raw,cap_sys_admin+ep $(command -v netcorr)`";
 }
 
 // One libpcap handle and the thread that owns it. Every pcap call on the handle after

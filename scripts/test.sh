@@ -13,6 +13,7 @@ if [ "$(id -u)" -ne 0 ] && [ "${NETCORR_ALLOW_SKIP:-}" != 1 ]; then
 fi
 
 "$top/scripts/install-deps.sh"
+export NETCORR_WERROR=ON  # warnings are errors in CI (users' builds keep them warnings)
 
 build=${NETCORR_TEST_BUILD:-"$top/build-test"}
 "$top/scripts/build.sh" "$build" -DNETCORR_SANITIZE=ON -DNETCORR_TESTS=ON
@@ -27,4 +28,5 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 status=0
 (cd "$build" && ctest --output-on-failure --no-tests=error -j"$(nproc)" --timeout 600) || status=1
 (cd "$fuzz_build" && ctest --output-on-failure --no-tests=error -j"$(nproc)" --timeout 300) || status=1
+"$top/scripts/test-install.sh" || status=1  # Release build, install, man, completion, .deb
 exit $status

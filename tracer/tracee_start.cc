@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/seccomp.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
@@ -28,12 +29,20 @@ struct ChildFailure {
   int stage;
   int err;
 };
-enum ChildStage { kStageGo = 1, kStageGroups, kStageGid, kStageUid, kStageSeccomp, kStageExec };
+enum ChildStage {
+  kStageGo = 1,
+  kStageNetns,
+  kStageGroups,
+  kStageGid,
+  kStageUid,
+  kStageSeccomp,
+  kStageExec
+};
 
 // Everything below runs in the forked child of a possibly multi-threaded parent: only
 // async-signal-safe calls, no allocation.
-[[noreturn]] void ChildMain(int go_fd, int err_fd, const LaunchSpec& spec, sock_fprog* prog,
-                            char* const* argv) {
+[[noreturn]] void ChildMain(int go_fd, int err_fd, int netns_fd, const LaunchSpec& spec,
+                            sock_fprog* prog, char* const* argv) {
   const auto fail = [err_fd](int stage) {
     const ChildFailure f{stage, errno};
     // This write is itself traced once the filter is loaded: the parent resumes it.
@@ -49,6 +58,7 @@ enum ChildStage { kStageGo = 1, kStageGroups, kStageGid, kStageUid, kStageSeccom
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, nullptr);
   signal(SIGPIPE, SIG_DFL);
+  if (netns_fd >= 0 && setns(netns_fd, CLONE_NEWNET) != 0) fail(kStageNetns);
   if (spec.uid || spec.gid) {
     if (setgroups(spec.groups.size(), spec.groups.data()) != 0) fail(kStageGroups);
     if (spec.gid && setgid(*spec.gid) != 0) fail(kStageGid);
@@ -67,8 +77,12 @@ enum ChildStage { kStageGo = 1, kStageGroups, kStageGid, kStageUid, kStageSeccom
   _exit(127);
 }
 
-absl::Status ChildFailureStatus(const ChildFailure& f, const std::string& program) {
+absl::Status ChildFailureStatus(const ChildFailure& f, const LaunchSpec& spec) {
+  const std::string& program = spec.argv[0];
   switch (f.stage) {
+    case kStageNetns:
+      return absl::ErrnoToStatus(f.err,
+                                 absl::StrCat("cannot enter network namespace ", spec.netns_path));
     case kStageGroups:
     case kStageGid:
     case kStageUid:
@@ -94,6 +108,19 @@ absl::Status TraceLoop::LaunchProgram(const LaunchSpec& spec) {
   for (const std::string& a : spec.argv) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
 
+  // Opened here, not in the child: a missing namespace is then an ordinary error, and the
+  // child only has to setns() an fd it already holds.
+  int netns_fd = -1;
+  if (!spec.netns_path.empty()) {
+    netns_fd = open(spec.netns_path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (netns_fd < 0) {
+      return absl::ErrnoToStatus(errno,
+                                 absl::StrCat("cannot open network namespace ", spec.netns_path));
+    }
+  }
+  absl::Cleanup close_netns = [netns_fd] {
+    if (netns_fd >= 0) close(netns_fd);
+  };
   int go[2];
   int err[2];
   if (pipe2(go, O_CLOEXEC) != 0) return absl::ErrnoToStatus(errno, "pipe2");
@@ -111,7 +138,7 @@ absl::Status TraceLoop::LaunchProgram(const LaunchSpec& spec) {
   if (child == 0) {
     close(go[1]);
     close(err[0]);
-    ChildMain(go[0], err[1], spec, &prog, argv.data());
+    ChildMain(go[0], err[1], netns_fd, spec, &prog, argv.data());
   }
   close(go[0]);
   close(err[1]);
@@ -164,7 +191,7 @@ absl::Status TraceLoop::LaunchProgram(const LaunchSpec& spec) {
       case WaitStatus::Kind::kKilled: {
         tracees_.clear();
         ChildFailure f{0, 0};
-        if (read(err[0], &f, sizeof(f)) == sizeof(f)) return ChildFailureStatus(f, spec.argv[0]);
+        if (read(err[0], &f, sizeof(f)) == sizeof(f)) return ChildFailureStatus(f, spec);
         return absl::InternalError(
             absl::StrCat("the program died before it started (", ws.ToString(), ")"));
       }

@@ -22,6 +22,10 @@ struct LaunchSpec {
   std::optional<uid_t> uid;
   std::optional<gid_t> gid;
   std::vector<gid_t> groups;  // supplementary groups, applied when uid/gid are set
+  // A network namespace file (/run/netns/NAME, /proc/PID/ns/net) the program starts in, as
+  // with `ip netns exec`; empty: netcorr's own. Entered before the credentials change, since
+  // setns needs CAP_SYS_ADMIN, which the program's user does not have.
+  std::string netns_path;
   bool follow_forks = true;   // trace children (fork/vfork/clone) too, like strace -f
   // read/write/readv/writev stop on every fd, since the filter cannot tell a socket from a
   // file: a program reading files in small chunks pays one short stop per read (see

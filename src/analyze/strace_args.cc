@@ -210,7 +210,12 @@ std::optional<uint64_t> ParseInode(std::string_view s) {
 // "/path", "\"/path\"", "@\"name\"" -> the path as the model writes it.
 std::string UnixPathFromText(std::string_view text) {
   text = Trim(text);
-  if (StartsWith(text, "@")) return "@" + UnquoteString(text.substr(1));
+  if (StartsWith(text, "@")) {
+    // Appended, not `"@" + ...`: GCC 12 at -O3 raises a false -Wrestrict on the prepend.
+    std::string path = "@";
+    path += UnquoteString(text.substr(1));
+    return path;
+  }
   if (StartsWith(text, "\"")) return UnquoteString(text);
   return std::string(text);
 }

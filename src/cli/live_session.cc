@@ -22,9 +22,11 @@
 #include "capture/filter.h"
 #include "capture/live_capture.h"
 #include "correlate/correlator.h"
-#include "src/cli/netns_addresses.h"
+#include "src/cli/capture_place.h"
 #include "src/cli/packet_log.h"
+#include "src/cli/privileges.h"
 #include "src/cli/report_output.h"
+#include "src/cli/target_namespace.h"
 #include "src/model/time.h"
 #include "src/report/report.h"
 #include "tracer/event_format.h"
@@ -331,11 +333,6 @@ class Ticker {
   std::thread thread_;
 };
 
-std::string NetnsPathFor(const Options& options) {
-  if (options.mode == Mode::kAttach) return absl::StrCat("/proc/", options.pids.front(), "/ns/net");
-  return "";  // a launched program starts in netcorr's own namespace
-}
-
 }  // namespace
 
 int RunLiveSession(const Options& options) {
@@ -361,11 +358,14 @@ int RunLiveSession(const Options& options) {
       return 1;
     }
   }
-  const std::string netns_path = NetnsPathFor(options);
-  correlate::CorrelatorOptions correlator_options;
-  if (auto addresses = AddressesInNetns(netns_path); addresses.ok()) {
-    correlator_options.local_addresses = *addresses;
+  auto place = DecideCapturePlace(options);
+  if (!place.ok()) {
+    Warn(std::string(place.status().message()));
+    return 1;
   }
+  for (const std::string& warning : place->warnings) Warn(warning);
+  correlate::CorrelatorOptions correlator_options;
+  correlator_options.local_addresses = place->local_addresses;
   correlator_options.capture_interface =
       options.interfaces.empty() ? "any" : absl::StrJoin(options.interfaces, ",");
 
@@ -376,12 +376,17 @@ int RunLiveSession(const Options& options) {
   std::unique_ptr<capture::LiveCapture> capture;
   CaptureStats no_capture;
   std::jthread capture_opener;
-  if (options.capture) {
-    capture_opener = std::jthread([&options, &netns_path, &state, &capture, &no_capture] {
+  if (options.capture && !place->refusal.empty()) {
+    no_capture.available = false;
+    no_capture.unavailable_reason = place->refusal_reason;
+    Warn(absl::StrCat("tracing without capture: ", place->refusal));
+    state.CaptureMissing(no_capture);
+  } else if (options.capture) {
+    capture_opener = std::jthread([&options, &place, &state, &capture, &no_capture] {
       capture::LiveCaptureOptions capture_options;
       capture_options.interfaces = options.interfaces;
       if (options.snaplen > 0) capture_options.snaplen = options.snaplen;
-      capture_options.netns_path = netns_path;
+      capture_options.netns_path = place->netns_path;
       capture_options.initial_filter = capture::BuildCaptureFilter({});
       auto opened = capture::LiveCapture::Open(
           capture_options, [&state](capture::RawPacket&& raw) { state.OnPacket(std::move(raw)); });
@@ -392,13 +397,14 @@ int RunLiveSession(const Options& options) {
       }
       // Read by the session only after this thread is joined.
       no_capture.available = false;
-      // The full message (how to grant the privilege) is said once here; the report's
-      // findings only need the reason.
-      no_capture.unavailable_reason =
-          absl::IsPermissionDenied(opened.status())
-              ? "no permission to capture packets (needs root or CAP_NET_RAW)"
-              : std::string(opened.status().message());
-      Warn(absl::StrCat("tracing without capture: ", opened.status().message()));
+      // The full message (exactly what to grant) is said once here; the report's findings
+      // only need the reason.
+      const bool denied = absl::IsPermissionDenied(opened.status());
+      no_capture.unavailable_reason = denied ? CaptureDeniedReason(!place->netns_path.empty())
+                                             : std::string(opened.status().message());
+      const std::string message(opened.status().message());
+      Warn(absl::StrCat("tracing without capture: ",
+                        denied ? CaptureDeniedLine(place->where, message) : message));
       state.CaptureMissing(no_capture);
     });
   } else {
@@ -425,14 +431,29 @@ int RunLiveSession(const Options& options) {
     spec.groups = run_as->groups;
     spec.follow_forks = options.follow_forks;
     spec.trace_read_write = options.trace_read_write;
+    spec.netns_path = options.netns_path;
     tracer = tracer::Tracer::Launch(spec, &state);
   }
   if (!tracer.ok()) {
-    Warn(std::string(tracer.status().message()));
+    std::string line;
+    if (options.mode == Mode::kAttach && absl::IsPermissionDenied(tracer.status())) {
+      line =
+          AttachDeniedLine(options.pids.front(),
+                           options.capture ? CaptureNeeds(!place->netns_path.empty()) : CapSet{});
+    }
+    Warn(line.empty() ? std::string(tracer.status().message()) : line);
     return 1;
   }
   info.start_ns = NowRealtimeNs();
   if (options.mode == Mode::kLaunch) info.pids = {(*tracer)->main_pid()};
+  info.target_namespace = place->target;
+  if (options.mode == Mode::kLaunch) {
+    // Read now that the program exists (stopped at its first instruction, already inside
+    // --netns).
+    if (auto ns = DescribeTargetNamespace((*tracer)->main_pid()); ns.ok()) {
+      info.target_namespace = *ns;
+    }
+  }
 
   g_tracer.store(tracer->get());
   InstallStopHandlers();

@@ -4,7 +4,7 @@
 
 namespace netcorr::cli {
 
-inline constexpr const char* kNetcorrVersion = "0.1.0";
+inline constexpr const char* kNetcorrVersion = NETCORR_VERSION;  // project(VERSION) in CMake
 
 // Runs `netcorr -- CMD` or `netcorr -p PID`: traces, captures, correlates, prints live lines and
 // the final report. Returns netcorr's exit status: the traced program's in launch mode, 0 after

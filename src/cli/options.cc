@@ -41,6 +41,16 @@ absl::StatusOr<int> ParsePid(absl::string_view text) {
 
 }  // namespace
 
+absl::StatusOr<std::string> NetnsPathFromArgument(const std::string& name_or_path) {
+  if (name_or_path.find('/') != std::string::npos) return name_or_path;
+  // What `ip netns add NAME` accepts: a file name directly under /run/netns.
+  if (name_or_path.empty() || name_or_path == "." || name_or_path == "..") {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--netns needs a namespace name (ip netns list) or a path, got '", name_or_path, "'"));
+  }
+  return absl::StrCat("/run/netns/", name_or_path);
+}
+
 absl::StatusOr<Options> ParseOptions(const std::vector<std::string>& argv) {
   Options o;
   ArgCursor args(argv);
@@ -107,7 +117,7 @@ absl::StatusOr<Options> ParseOptions(const std::vector<std::string>& argv) {
     } else if (arg == "--no-color") {
       o.color = false;
     } else if (arg == "-o" || arg == "-w" || arg == "-i" || arg == "-u" || arg == "-s" ||
-               arg == "--duration" || arg == "--strace" || arg == "--pcap") {
+               arg == "--duration" || arg == "--strace" || arg == "--pcap" || arg == "--netns") {
       auto v = value();
       if (!v.ok()) return v.status();
       if (arg == "-o") o.output_path = *v;
@@ -116,6 +126,11 @@ absl::StatusOr<Options> ParseOptions(const std::vector<std::string>& argv) {
       if (arg == "-u") o.user = *v;
       if (arg == "--strace") o.strace_paths.push_back(*v);
       if (arg == "--pcap") o.analyze_pcap_path = *v;
+      if (arg == "--netns") {
+        auto path = NetnsPathFromArgument(*v);
+        if (!path.ok()) return path.status();
+        o.netns_path = *path;
+      }
       if (arg == "-s" &&
           (!absl::SimpleAtoi(*v, &o.snaplen) || o.snaplen < 0 || o.snaplen > 262144)) {
         return absl::InvalidArgumentError(
@@ -134,8 +149,8 @@ absl::StatusOr<Options> ParseOptions(const std::vector<std::string>& argv) {
     if (o.strace_paths.empty() || o.analyze_pcap_path.empty()) {
       return absl::InvalidArgumentError("analyze needs --strace FILE and --pcap FILE");
     }
-    if (!o.command.empty() || !o.pids.empty()) {
-      return absl::InvalidArgumentError("analyze takes files, not a command or -p");
+    if (!o.command.empty() || !o.pids.empty() || !o.netns_path.empty()) {
+      return absl::InvalidArgumentError("analyze takes files, not a command, -p or --netns");
     }
     o.mode = Mode::kAnalyze;
     return o;
@@ -145,6 +160,10 @@ absl::StatusOr<Options> ParseOptions(const std::vector<std::string>& argv) {
   }
   if (!o.pids.empty() && !o.command.empty()) {
     return absl::InvalidArgumentError("give either -p PID or a command, not both");
+  }
+  if (!o.pids.empty() && !o.netns_path.empty()) {
+    return absl::InvalidArgumentError(
+        "--netns goes with a command: -p PID is traced and captured in PID's own namespace");
   }
   if (!o.pids.empty()) {
     o.mode = Mode::kAttach;
@@ -167,23 +186,31 @@ behind it.
 
 options:
   -p PID          attach to PID (all its threads); repeatable. Ctrl-C detaches.
-  -f              follow forks and threads (the default); --no-follow to trace one process
+  -f              follow forks and threads (the default)
+  --no-follow     trace only the first process (its threads, not its children)
   -u USER         run COMMAND as USER (under sudo: the invoking user by default)
   -o FILE         write the report to FILE instead of standard error
   -w FILE         write the captured packets to FILE (pcapng, evidence packets commented)
   -i IFACE        capture on IFACE (repeatable; default: any)
   -s SNAPLEN      bytes kept of each packet (default keeps headers and handshakes)
+  --netns NS      run COMMAND in network namespace NS (a name: /run/netns/NS, as with
+                  ip netns exec; or a path such as /proc/PID/ns/net) and capture there
   --no-capture    trace syscalls only, print them like strace -yy
   --no-rw         do not stop at read/write/readv/writev: much faster for programs that read
                   many files, but errors that only surface in read() (ECONNRESET) are missed
-  --json          write the report as JSON (schema in docs/json.md)
+  --json          write the report as JSON (schema: docs/json.md, /usr/share/doc/netcorr)
   --all           show every call and packet in the timeline, not only around findings
   --no-color      no colour even on a terminal
   --duration S    stop tracing after S seconds (launch: the program is killed; attach: detached)
   -h, --help      this text
-  --version       netcorr's version
+  -V, --version   netcorr's version
 
-netcorr's exit status is the traced program's (128+N if a signal N ended it).
+analyze options (with -o, -w, --json, --all, --no-color):
+  --strace FILE   the strace -f -yy -ttt -T log; repeatable, one per file of strace -ff
+  --pcap FILE     the capture recorded alongside it (tcpdump -w: pcap or pcapng)
+
+netcorr's exit status is the traced program's (128+N if a signal N ended it); 1 when netcorr
+itself could not trace, 2 for a bad command line. Without root see man netcorr, PRIVILEGES.
 )";
 }
 

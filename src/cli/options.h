@@ -26,6 +26,9 @@ struct Options {
   int snaplen = 0;                      // -s SNAPLEN; 0 = the default
   std::string user;                     // -u USER
   double duration_s = 0;                // --duration SECONDS; 0 = until the program ends
+  // --netns NAME|PATH: launch the command in that network namespace and capture there. Stored
+  // as a path: a NAME (no '/') is /run/netns/NAME, as `ip netns exec NAME` has it.
+  std::string netns_path;
   // analyze
   std::vector<std::string> strace_paths;  // --strace FILE, repeatable
   std::string analyze_pcap_path;          // --pcap FILE
@@ -36,5 +39,8 @@ absl::StatusOr<Options> ParseOptions(const std::vector<std::string>& argv);
 
 // The -h text.
 std::string UsageText();
+
+// /run/netns/NAME for a name, the path itself for anything with a '/' in it.
+absl::StatusOr<std::string> NetnsPathFromArgument(const std::string& name_or_path);
 
 }  // namespace netcorr::cli

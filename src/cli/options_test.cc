@@ -57,5 +57,21 @@ TEST(OptionsTest, ErrorsNameTheProblem) {
   EXPECT_FALSE(Parse({"-o"}).ok());
 }
 
+TEST(OptionsTest, NetnsNameIsUnderRunNetnsAndAPathIsKept) {
+  auto named = Parse({"--netns", "blue", "--", "true"});
+  ASSERT_TRUE(named.ok()) << named.status();
+  EXPECT_EQ(named->netns_path, "/run/netns/blue");
+  auto path = Parse({"--netns=/proc/42/ns/net", "--", "true"});
+  ASSERT_TRUE(path.ok()) << path.status();
+  EXPECT_EQ(path->netns_path, "/proc/42/ns/net");
+  EXPECT_FALSE(Parse({"--netns", "..", "--", "true"}).ok());
+  EXPECT_FALSE(Parse({"--netns", "", "--", "true"}).ok());
+  // -p is captured where the process is; a second namespace would be a contradiction.
+  auto with_pid = Parse({"--netns", "blue", "-p", "42"});
+  ASSERT_FALSE(with_pid.ok());
+  EXPECT_NE(with_pid.status().message().find("--netns"), std::string::npos);
+  EXPECT_FALSE(Parse({"analyze", "--strace", "a", "--pcap", "b", "--netns", "blue"}).ok());
+}
+
 }  // namespace
 }  // namespace netcorr::cli

@@ -96,6 +96,35 @@ using json_internal::WriteProcess;
 constexpr int kIndent = 2;
 constexpr int kPrettyDepth = 2;
 
+// `key`: the string, or null when it is empty (unknown or not applicable).
+void StringOrNullField(JsonWriter& w, std::string_view key, const std::string& value) {
+  if (value.empty()) {
+    w.NullField(key);
+  } else {
+    w.Field(key, value);
+  }
+}
+
+void WriteNamespace(JsonWriter& w, const std::optional<TargetNamespace>& ns) {
+  w.Key("namespace");
+  if (!ns) {
+    w.Null();
+    return;
+  }
+  w.BeginObject();
+  w.Field("netns_inode", ns->netns_inode);
+  StringOrNullField(w, "netns_name", ns->netns_name);
+  w.Field("own_netns", ns->own_netns);
+  w.Field("pidns_inode", ns->pidns_inode);
+  w.Field("ns_pid", ns->ns_pid);
+  w.Field("own_pidns", ns->own_pidns);
+  StringOrNullField(w, "cgroup", ns->cgroup);
+  w.Field("own_cgroup", ns->own_cgroup);
+  StringOrNullField(w, "container_id", ns->container_id);
+  StringOrNullField(w, "container_runtime", ns->container_runtime);
+  w.EndObject();
+}
+
 void WriteSession(JsonWriter& w, const SessionInfo& s, TimeNs first_event) {
   w.Key("session");
   w.BeginObject();
@@ -113,6 +142,7 @@ void WriteSession(JsonWriter& w, const SessionInfo& s, TimeNs first_event) {
   w.Field("duration_ns", s.end_ns >= s.start_ns ? s.end_ns - s.start_ns : TimeNs{0});
   w.Field("first_event_ns", first_event);
   w.Field("stop_reason", s.stop_reason);
+  WriteNamespace(w, s.target_namespace);
   w.EndObject();
 }
 
@@ -134,12 +164,7 @@ void WriteCapture(JsonWriter& w, const SessionInfo& s, const CaptureStats& c) {
   }
   w.EndArray();
   w.Field("snaplen", static_cast<int32_t>(s.snaplen));
-  w.Key("file");
-  if (s.capture_file.empty()) {
-    w.Null();
-  } else {
-    w.String(s.capture_file);
-  }
+  StringOrNullField(w, "file", s.capture_file);
   w.EndObject();
 }
 

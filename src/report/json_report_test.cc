@@ -55,6 +55,30 @@ TEST(JsonReportTest, TopLevelShapeAndVersion) {
   EXPECT_EQ(capture["file"].string, "/tmp/out.pcapng");
 }
 
+TEST(JsonReportTest, SessionNamesTheProgramsNamespacesOrNull) {
+  const Session s = MakeSession();
+  ReportInput in = s.Input();
+  // Present and null (analyze has no process), not missing: docs/json.md's rule.
+  const JsonValue none = MustParse(RenderJson(in));
+  ASSERT_NE(none["session"].Find("namespace"), nullptr);
+  EXPECT_TRUE(none["session"]["namespace"].is_null());
+  in.session.target_namespace = ContainedNamespace();
+  in.session.target_namespace->netns_name = "";
+  const JsonValue doc = MustParse(RenderJson(in));
+  const JsonValue& n = doc["session"]["namespace"];
+  EXPECT_EQ(n["netns_inode"].int_value, 4026532845);
+  ASSERT_NE(n.Find("netns_name"), nullptr);
+  EXPECT_TRUE(n["netns_name"].is_null());
+  EXPECT_FALSE(n["own_netns"].boolean);
+  EXPECT_EQ(n["pidns_inode"].int_value, 4026532850);
+  EXPECT_EQ(n["ns_pid"].int_value, 1);
+  EXPECT_FALSE(n["own_pidns"].boolean);
+  EXPECT_EQ(n["cgroup"].string, "/system.slice/docker-3f2a1b4c5d6e7f.scope");
+  EXPECT_FALSE(n["own_cgroup"].boolean);
+  EXPECT_EQ(n["container_id"].string, "3f2a1b4c5d6e7f");
+  EXPECT_EQ(n["container_runtime"].string, "docker");
+}
+
 TEST(JsonReportTest, FindingsCarryKindCallFlowAndEvidence) {
   const Session s = MakeSession();
   const JsonValue doc = MustParse(RenderJson(s.Input()));
@@ -247,7 +271,9 @@ TEST(JsonReportTest, EveryFieldWrittenIsDocumented) {
   std::set<std::string> keys;
   Session s = MakeSession();
   s.processes[0].sockets = {FdSocket{3, SocketOf(TcpFlow("10.71.1.2", 1, "10.71.2.2", 2))}};
-  CollectKeys(MustParse(RenderJson(s.Input())), keys);
+  ReportInput with_namespace = s.Input();
+  with_namespace.session.target_namespace = TargetNamespace{};
+  CollectKeys(MustParse(RenderJson(with_namespace)), keys);
   for (FindingKind kind : {FindingKind::kDnsError, FindingKind::kTlsAlert}) {
     CollectKeys(MustParse(RenderJson(ScenarioFor(kind).Input())), keys);
   }

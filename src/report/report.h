@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,21 @@ namespace netcorr::report {
 // a field, or changing its type or unit, bumps it.
 inline constexpr int kJsonSchemaVersion = 1;
 
+// Where the traced program lives, read from /proc when tracing starts: what tells a container's
+// process from a host one. JSON: session.namespace (docs/json.md).
+struct TargetNamespace {
+  uint64_t netns_inode = 0;       // /proc/PID/ns/net's inode: the N of `net:[N]`
+  std::string netns_name;         // its name under /run/netns (ip netns identify), "" if none
+  bool own_netns = true;          // netcorr's own network namespace
+  uint64_t pidns_inode = 0;       // /proc/PID/ns/pid's inode
+  int32_t ns_pid = 0;             // the pid inside its own PID namespace (NSpid); 0: unknown
+  bool own_pidns = true;          // netcorr's own PID namespace
+  std::string cgroup;             // its cgroup path (/proc/PID/cgroup), "" if unknown
+  bool own_cgroup = true;         // the same cgroup as netcorr
+  std::string container_id;       // when the cgroup is a container runtime's, else ""
+  std::string container_runtime;  // "docker", "podman", "containerd", "cri-o", "lxc"..., or ""
+};
+
 // What was traced and how; everything the report says about the session itself.
 struct SessionInfo {
   std::string netcorr_version;       // "0.1.0"
@@ -34,6 +50,9 @@ struct SessionInfo {
   std::vector<std::string> interfaces;  // captured interfaces; empty means "any"
   int snaplen = 0;                      // 0: unknown / the capture's default
   std::string capture_file;             // the -w pcapng path, "" when not written
+  // Of the launched program or the first -p PID (the capture runs in its network namespace);
+  // unset for analyze, or when /proc could not be read.
+  std::optional<TargetNamespace> target_namespace;
 };
 
 // Everything a report is made of. The spans must outlive the call that renders them (point them

@@ -108,6 +108,29 @@ std::string Tags(const std::vector<int>& findings) {
   return absl::StrCat(" [", absl::StrJoin(findings, ","), "]");
 }
 
+// "namespaces: net:[4026532845] (blue), pid 1 in its own PID namespace, cgroup /x; docker
+// container 3f2a1b4c5d6e": said only when the program is somewhere else than netcorr, where a
+// reader must know which network the packets are from.
+std::string NamespaceLine(const TargetNamespace& ns, const std::vector<int32_t>& pids) {
+  const bool elsewhere = !ns.own_netns || !ns.own_pidns || !ns.container_id.empty() ||
+                         (!ns.own_cgroup && !ns.cgroup.empty());
+  if (!elsewhere) return "";
+  std::string line = absl::StrCat("namespaces: net:[", ns.netns_inode, "]");
+  if (!ns.netns_name.empty()) absl::StrAppend(&line, " (", ns.netns_name, ")");
+  if (ns.own_netns) absl::StrAppend(&line, ", netcorr's own");
+  if (!ns.own_pidns && ns.ns_pid > 0) {
+    absl::StrAppend(&line, ", ", pids.empty() ? "" : absl::StrCat("pid ", pids.front(), " is "),
+                    "pid ", ns.ns_pid, " in its own PID namespace");
+  }
+  if (!ns.cgroup.empty() && !ns.own_cgroup) absl::StrAppend(&line, ", cgroup ", ns.cgroup);
+  if (!ns.container_id.empty()) {
+    // The short id, as `docker ps` and `podman ps` show it.
+    absl::StrAppend(&line, "; ", ns.container_runtime.empty() ? "" : ns.container_runtime + " ",
+                    "container ", ns.container_id.substr(0, 12));
+  }
+  return line;
+}
+
 void RenderHeader(const ReportInput& in, TimeNs zero, Page& page) {
   const SessionInfo& s = in.session;
   std::string what;
@@ -144,6 +167,11 @@ void RenderHeader(const ReportInput& in, TimeNs zero, Page& page) {
   absl::StrAppend(&when, "; ", Plural(in.calls.size(), "call", "calls"), " traced, ", failed,
                   " failed, ", blocked, " still blocked");
   page.Paragraph(when);
+  if (s.target_namespace) {
+    if (std::string where = NamespaceLine(*s.target_namespace, s.pids); !where.empty()) {
+      page.Paragraph(where);
+    }
+  }
 
   const CaptureStats& cap = in.capture;
   if (!cap.available) {

@@ -271,6 +271,30 @@ TEST(TextReportTest, HeaderSummaryAndProcesses) {
                                 "    [4300] killed by SIGKILL at +21.000000\n"));
 }
 
+TEST(TextReportTest, HeaderNamesTheNamespacesOfAContainedProgram) {
+  Session s = MakeSession();
+  ReportInput in = s.Input();
+  in.session.target_namespace = ContainedNamespace();
+  const std::string text = RenderText(in, TextOptions{200, false, false});
+  EXPECT_TRUE(absl::StrContains(
+      text,
+      "namespaces: net:[4026532845] (blue), pid 4242 is pid 1 in its own PID namespace, cgroup "
+      "/system.slice/docker-3f2a1b4c5d6e7f.scope; docker container 3f2a1b4c5d6e\n"))
+      << text;
+
+  // A program where netcorr is gets no such line: nothing to tell apart.
+  in.session.target_namespace = TargetNamespace{};
+  EXPECT_FALSE(absl::StrContains(RenderText(in, TextOptions{200, false, false}), "namespaces:"));
+  // Only the network namespace differs: it alone is named.
+  TargetNamespace netns_only;
+  netns_only.netns_inode = 7;
+  netns_only.own_netns = false;
+  netns_only.cgroup = "/";
+  in.session.target_namespace = netns_only;
+  EXPECT_TRUE(
+      absl::StrContains(RenderText(in, TextOptions{200, false, false}), "\nnamespaces: net:[7]\n"));
+}
+
 TEST(TextReportTest, AnalyzeHeaderNamesTheFiles) {
   Session s = MakeSession();
   ReportInput in = s.Input();

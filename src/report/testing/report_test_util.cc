@@ -405,4 +405,19 @@ std::vector<std::string> Lines(const std::string& text) {
   return lines;
 }
 
+TargetNamespace ContainedNamespace() {
+  TargetNamespace ns;
+  ns.netns_inode = 4026532845;
+  ns.netns_name = "blue";
+  ns.own_netns = false;
+  ns.pidns_inode = 4026532850;
+  ns.ns_pid = 1;
+  ns.own_pidns = false;
+  ns.cgroup = "/system.slice/docker-3f2a1b4c5d6e7f.scope";
+  ns.own_cgroup = false;
+  ns.container_id = "3f2a1b4c5d6e7f";
+  ns.container_runtime = "docker";
+  return ns;
+}
+
 }  // namespace netcorr::report::testing

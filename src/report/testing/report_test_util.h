@@ -68,6 +68,10 @@ struct Session {
 };
 Session MakeSession();
 
+// A docker container's first process, seen from the host: its own network namespace (named
+// "blue" under /run/netns), pid 1 in its own PID namespace, a docker-ID.scope cgroup.
+TargetNamespace ContainedNamespace();
+
 // Drops ANSI escape sequences ("\x1b[...m").
 std::string StripAnsi(const std::string& text);
 std::vector<std::string> Lines(const std::string& text);
