@@ -88,13 +88,19 @@ class CappedNetcorr {
            << "setcap " << caps << ": " << (r.ok() ? r->err : r.status().ToString());
   }
 
-  // netcorr --json -o DIR/report.json ARGS..., as nobody.
+  // netcorr --json -o DIR/report.json ARGS..., as nobody, started by a shell as a user's
+  // would be. The shell matters: setpriv keeps its own (root's) capabilities across the uid
+  // change, so a program exec'ed straight from it gains nothing at exec and the kernel leaves
+  // it dumpable, unlike netcorr started from a user's capability-less shell.
   CommandResult Run(const std::vector<std::string>& args) {
     unlink(Json().c_str());
     std::vector<std::string> argv = {"setpriv",
                                      absl::StrCat("--reuid=", kNobody),
                                      absl::StrCat("--regid=", kNobody),
                                      "--clear-groups",
+                                     "/bin/sh",
+                                     "-c",
+                                     "exec \"$0\" \"$@\"",
                                      Binary(),
                                      "--json",
                                      "-o",

@@ -3,11 +3,13 @@
 
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/capability.h>
 #include <linux/seccomp.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -32,6 +34,7 @@ struct ChildFailure {
 enum ChildStage {
   kStageGo = 1,
   kStageNetns,
+  kStageCapabilities,
   kStageGroups,
   kStageGid,
   kStageUid,
@@ -39,19 +42,28 @@ enum ChildStage {
   kStageExec
 };
 
+// A user who is not root runs netcorr with file capabilities (docs/privileges.md). The
+// program must run as that plain user: the capabilities are dropped before exec would drop
+// them, and the child becomes dumpable again, which a process that gained capabilities at exec
+// is not — without that, ptrace of one's own child would need CAP_SYS_PTRACE.
+bool DropCapabilitiesAndBecomeDumpable() {
+  __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct none[_LINUX_CAPABILITY_U32S_3] = {};
+  return syscall(SYS_capset, &header, none) == 0 && prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) == 0;
+}
+
 // Everything below runs in the forked child of a possibly multi-threaded parent: only
-// async-signal-safe calls, no allocation.
-[[noreturn]] void ChildMain(int go_fd, int err_fd, int netns_fd, const LaunchSpec& spec,
-                            sock_fprog* prog, char* const* argv) {
+// async-signal-safe calls, no allocation. The child first does what needs netcorr's
+// privileges (setns), then, unless netcorr runs as root, drops them; only then does it tell
+// the parent, which seizes it and lets it go on to the user switch, the filter and exec.
+[[noreturn]] void ChildMain(int ready_fd, int go_fd, int err_fd, int netns_fd,
+                            const LaunchSpec& spec, sock_fprog* prog, char* const* argv) {
   const auto fail = [err_fd](int stage) {
     const ChildFailure f{stage, errno};
     // This write is itself traced once the filter is loaded: the parent resumes it.
     (void)!write(err_fd, &f, sizeof(f));
     _exit(127);
   };
-  char go = 0;
-  if (read(go_fd, &go, 1) != 1) _exit(127);  // the parent could not seize us
-  close(go_fd);
   // The program gets a clean signal state, as if started from a shell: netcorr may block or
   // ignore signals (SIGPIPE, SIGINT...) for its own reasons.
   sigset_t none;
@@ -59,6 +71,13 @@ enum ChildStage {
   sigprocmask(SIG_SETMASK, &none, nullptr);
   signal(SIGPIPE, SIG_DFL);
   if (netns_fd >= 0 && setns(netns_fd, CLONE_NEWNET) != 0) fail(kStageNetns);
+  if (getuid() != 0 && !DropCapabilitiesAndBecomeDumpable()) fail(kStageCapabilities);
+  const char ready = 1;
+  if (write(ready_fd, &ready, 1) != 1) _exit(127);
+  close(ready_fd);
+  char go = 0;
+  if (read(go_fd, &go, 1) != 1) _exit(127);  // the parent could not seize us
+  close(go_fd);
   if (spec.uid || spec.gid) {
     if (setgroups(spec.groups.size(), spec.groups.data()) != 0) fail(kStageGroups);
     if (spec.gid && setgid(*spec.gid) != 0) fail(kStageGid);
@@ -121,37 +140,48 @@ absl::Status TraceLoop::LaunchProgram(const LaunchSpec& spec) {
   absl::Cleanup close_netns = [netns_fd] {
     if (netns_fd >= 0) close(netns_fd);
   };
-  int go[2];
-  int err[2];
-  if (pipe2(go, O_CLOEXEC) != 0) return absl::ErrnoToStatus(errno, "pipe2");
-  if (pipe2(err, O_CLOEXEC) != 0) {
-    close(go[0]);
-    close(go[1]);
-    return absl::ErrnoToStatus(errno, "pipe2");
+  // ready: child -> parent, "seize me now"; go: parent -> child, "you are traced";
+  // err: child -> parent, the failed setup step.
+  int ready[2] = {-1, -1};
+  int go[2] = {-1, -1};
+  int err[2] = {-1, -1};
+  absl::Cleanup close_pipes = [&] {
+    for (int fd : {ready[0], ready[1], go[0], go[1], err[0], err[1]}) {
+      if (fd >= 0) close(fd);
+    }
+  };
+  for (int* p : {ready, go, err}) {
+    if (pipe2(p, O_CLOEXEC) != 0) return absl::ErrnoToStatus(errno, "pipe2");
   }
   const pid_t child = fork();
-  if (child < 0) {
-    const int e = errno;
-    for (int fd : {go[0], go[1], err[0], err[1]}) close(fd);
-    return absl::ErrnoToStatus(e, "fork");
-  }
+  if (child < 0) return absl::ErrnoToStatus(errno, "fork");
   if (child == 0) {
+    close(ready[0]);
     close(go[1]);
     close(err[0]);
-    ChildMain(go[0], err[1], netns_fd, spec, &prog, argv.data());
+    ChildMain(ready[1], go[0], err[1], netns_fd, spec, &prog, argv.data());
   }
-  close(go[0]);
-  close(err[1]);
-  absl::Cleanup close_pipes = [&] {
-    close(go[1]);
-    close(err[0]);
-  };
+  for (int* fd : {&ready[1], &go[0], &err[1]}) {
+    close(*fd);
+    *fd = -1;
+  }
   const auto kill_child = [child] {
     kill(child, SIGKILL);
     int st;
     while (waitpid(child, &st, __WALL) < 0 && errno == EINTR) {
     }
   };
+  char ready_byte = 0;
+  ssize_t n;
+  while ((n = read(ready[0], &ready_byte, 1)) < 0 && errno == EINTR) {
+  }
+  if (n != 1) {
+    // The child died before it was ready (setns refused...): its report says why.
+    kill_child();
+    ChildFailure f{0, 0};
+    if (read(err[0], &f, sizeof(f)) == sizeof(f)) return ChildFailureStatus(f, spec);
+    return absl::InternalError("the program died before it started");
+  }
   main_pid_ = child;
   main_tgids_.insert(child);
   int options = kSeizeOptions | PTRACE_O_TRACESECCOMP | PTRACE_O_EXITKILL | kForkOptions;
