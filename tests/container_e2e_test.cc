@@ -23,6 +23,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "gtest/gtest.h"
+#include "tests/support/requirements.h"
 #include "src/report/testing/json_test_parser.h"
 #include "tests/support/processes.h"
 #include "tests/world/world.h"
@@ -124,7 +125,7 @@ void ExpectRefusedWithEvidence(const JsonValue& report, pid_t pid, const std::st
 class ContainerE2e : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!HaveRoot()) GTEST_SKIP() << "needs root: namespaces, cgroups, ptrace and capture";
+    NETCORR_REQUIRE(::netcorr::testing::Root("namespaces, cgroups, ptrace and capture"));
     auto world = World::Create();
     ASSERT_TRUE(world.ok()) << world.status();
     world_ = std::move(*world);
@@ -226,7 +227,7 @@ TEST_F(ContainerE2e, NetnsLaunchesInTheNamedNamespaceAndCapturesThere) {
 }
 
 TEST(NetcorrNetns, AMissingNamespaceIsOneLineAndNothingRuns) {
-  if (!HaveRoot()) GTEST_SKIP() << "needs root";
+  NETCORR_REQUIRE(::netcorr::testing::Root("network namespaces"));
   TempDir dir;
   const std::string marker = dir.File("ran");
   auto run =

@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "gtest/gtest.h"
+#include "tests/support/requirements.h"
 #include "src/report/testing/json_test_parser.h"
 #include "tests/support/processes.h"
 #include "tests/world/world.h"
@@ -129,7 +130,7 @@ class CappedNetcorr {
 class PrivilegesE2e : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!HaveRoot()) GTEST_SKIP() << "needs root: setcap, setpriv, namespaces";
+    NETCORR_REQUIRE(::netcorr::testing::Root("setcap, setpriv, namespaces"));
     ASSERT_TRUE(netcorr_.ok()) << "no scratch directory that honours file capabilities";
   }
 

@@ -196,13 +196,15 @@ void TraceLoop::OnExit(Tracee& t, int64_t rval, bool is_error) {
       break;
     case Call::kGetsockopt: {
       std::string value = "?";
+      std::optional<int> so_error;
       if (!is_error) {
         if (absl::StatusOr<int> v = ReadValue<int>(t.tid, c.args[3]); v.ok()) {
+          so_error = *v;
           value = *v == 0 ? "0" : absl::StrCat(*v, " /* ", ErrnoName(*v), " */");
         }
       }
       ev.args = absl::StrCat("SOL_SOCKET, SO_ERROR, [", value, "], [4]");
-      CallReturned(t, fd, c);
+      CallReturned(t, fd, c, so_error);
       break;
     }
     case Call::kDup:

@@ -92,8 +92,8 @@ class TraceLoop {
                bool want_peer = true);
   void EraseFd(Tracee& t, int fd);
   // Tells the socket model the call on fd returned, and records in the event which pending
-  // connect it resolved.
-  void CallReturned(Tracee& t, int fd, InFlight& c);
+  // connect it resolved. `so_error`: what a getsockopt(SO_ERROR) read, already decoded.
+  void CallReturned(Tracee& t, int fd, InFlight& c, std::optional<int> so_error = std::nullopt);
   std::vector<FdSocket> WaitedSockets(Tracee& t, const std::vector<int>& fds);
   void Intent(Tracee& t, const InFlight& c, int fd, std::optional<Endpoint> remote,
               std::optional<Endpoint> local);

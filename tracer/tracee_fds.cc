@@ -58,26 +58,24 @@ void TraceLoop::EraseFd(Tracee& t, int fd) {
   t.fds->announced.erase(fd);
 }
 
-void TraceLoop::CallReturned(Tracee& t, int fd, InFlight& c) {
+void TraceLoop::CallReturned(Tracee& t, int fd, InFlight& c, std::optional<int> so_error) {
   FdState* f = t.fds->table.FindSocket(fd);
   if (f == nullptr) return;
   SyscallEvent& ev = c.event;
-  std::optional<int> so_error;
   std::optional<bool> connected_now;
-  if (ev.kind == CallKind::kGetsockopt && ev.error == 0 && f->pending_connect) {
-    if (absl::StatusOr<int> v = ReadValue<int>(t.tid, c.args[3]); v.ok()) so_error = *v;
-    if (so_error == 0) {
-      // SO_ERROR 0 means "no error yet": ask the kernel whether there is a peer now.
-      Refresh(t, fd, *f);
-      connected_now = f->connected;
-    }
+  bool refreshed = false;
+  if (so_error == 0 && f->pending_connect) {
+    // SO_ERROR 0 means "no error yet": ask the kernel whether there is a peer now.
+    Refresh(t, fd, *f);
+    refreshed = true;
+    connected_now = f->connected;
   }
   std::optional<socket_model::ConnectResolution> resolved =
       t.fds->table.CallReturned(fd, ev.kind, ev.id, ev.error, so_error, connected_now);
   if (!resolved) return;
   ev.resolves_call = resolved->connect;
   ev.resolved_error = resolved->error;
-  Refresh(t, fd, *f);
+  if (!refreshed) Refresh(t, fd, *f);  // the connect's outcome changed the socket's ends
   ev.socket = f->identity;
 }
 

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include "gtest/gtest.h"
+#include "tests/support/requirements.h"
 
 namespace netcorr::cli {
 namespace {
@@ -47,7 +48,7 @@ TEST(GrantLineTest, NothingMissingIsNoLine) {
 }
 
 TEST(PrivilegesTest, RootHasEveryCapabilityItMayUse) {
-  if (geteuid() != 0) GTEST_SKIP() << "as root only";
+  NETCORR_REQUIRE(::netcorr::testing::Root("root's capabilities"));
   const CapSet have = EffectiveCaps();
   EXPECT_TRUE(have.net_raw && have.sys_admin && have.sys_ptrace);
   EXPECT_EQ(CaptureDeniedLine("", "the kernel's words"), "the kernel's words");
