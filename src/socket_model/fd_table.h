@@ -91,8 +91,6 @@ class FdTable {
                                                 std::optional<bool> connected_now = {});
 
   size_t size() const { return fds_.size(); }
-  // Every descriptor, for decoders that must move or inspect them.
-  const absl::flat_hash_map<int, FdState>& descriptors() const { return fds_; }
 
  private:
   FdState& Fresh(int fd, FdKind kind);
