@@ -53,6 +53,18 @@ std::string_view IcmpSenderRoleName(IcmpSenderRole role) {
   return "destination";
 }
 
+std::string_view EvidenceBasisName(EvidenceBasis basis) {
+  switch (basis) {
+    case EvidenceBasis::kSyscallsAndPackets:
+      return "syscalls_and_packets";
+    case EvidenceBasis::kSyscallsOnly:
+      return "syscalls_only";
+    case EvidenceBasis::kPacketsOnly:
+      return "packets_only";
+  }
+  return "syscalls_and_packets";
+}
+
 std::optional<FindingKind> FindingKindFromName(std::string_view name) {
   for (const auto& [k, n] : kKindNames) {
     if (n == name) return k;

@@ -102,6 +102,23 @@ struct TlsDetail {
   bool from_peer = true;
 };
 
+// What a finding could be decided from. Offline without a capture there are no packets; a flow
+// the program drove through io_uring has packets but no call ptrace could see.
+enum class EvidenceBasis : uint8_t {
+  kSyscallsAndPackets,
+  kSyscallsOnly,  // no capture: every failing call is reported with what the syscalls show
+  kPacketsOnly,   // no traced call: what the packets alone show
+};
+std::string_view EvidenceBasisName(EvidenceBasis basis);  // "syscalls_and_packets", ...
+
+// The later calls the same cause hit after `call` (a stalled upload: every poll that timed out
+// and the send that finally failed), folded into one finding instead of one finding each.
+struct LaterCalls {
+  uint32_t count = 0;
+  SyscallEvent first;
+  SyscallEvent last;
+};
+
 struct Finding {
   FindingKind kind = FindingKind::kUnexplained;
   SyscallEvent call;               // the call this finding explains
@@ -117,6 +134,8 @@ struct Finding {
   // The later call that revealed or ended the outcome of `call` (getsockopt SO_ERROR, the poll
   // that timed out, the close), when there is one.
   std::optional<SyscallEvent> resolved_by;
+  std::optional<LaterCalls> later_calls;
+  EvidenceBasis basis = EvidenceBasis::kSyscallsAndPackets;
 
   std::optional<HandshakeDetail> handshake;
   std::optional<IcmpDetail> icmp;

@@ -108,6 +108,19 @@ void WriteFinding(JsonWriter& w, const Finding& f, int number) {
   } else {
     w.Null();
   }
+  w.Key("later_calls");
+  if (f.later_calls.has_value()) {
+    w.BeginObject();
+    w.Field("count", f.later_calls->count);
+    w.Key("first");
+    WriteCall(w, f.later_calls->first);
+    w.Key("last");
+    WriteCall(w, f.later_calls->last);
+    w.EndObject();
+  } else {
+    w.Null();
+  }
+  w.Field("based_on", std::string(EvidenceBasisName(f.basis)));
   w.Key("flow");
   if (f.flow.has_value()) {
     WriteFlow(w, *f.flow);

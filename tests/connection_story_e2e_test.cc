@@ -1,0 +1,68 @@
+// End-to-end stories about one TCP connection's life, told live and offline (tests/support/
+// story.h): one finding per cause, whatever the number of calls it hit, and never a failure for
+// a run that succeeded.
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/support/requirements.h"
+#include "tests/support/story.h"
+
+namespace netcorr::testing {
+namespace {
+
+using ::testing::SizeIs;
+
+class ConnectionStory : public ::testing::TestWithParam<bool> {
+ protected:
+  void SetUp() override {
+    NETCORR_REQUIRE(Root("namespaces, ptrace and capture"), Program("/usr/bin/strace"),
+                    Program("/usr/bin/tcpdump"));
+    auto world = World::Create();
+    ASSERT_TRUE(world.ok()) << world.status();
+    world_ = std::move(*world);
+    story_ = std::make_unique<StoryRunner>(*world_, dir_);
+  }
+
+  bool v6() const { return GetParam(); }
+  std::string Server() const { return v6() ? kServerV6 : kServerV4; }
+
+  // The story told live, then recorded and analysed; both must have been told.
+  std::vector<Told> TellBothWays(const std::vector<std::string>& argv,
+                                 const LiveOptions& live = {}) {
+    std::vector<Told> told;
+    absl::StatusOr<Told> l = story_->Live(argv, live);
+    EXPECT_TRUE(l.ok()) << l.status();
+    if (l.ok()) told.push_back(*std::move(l));
+    absl::StatusOr<Told> o = story_->Recorded(argv);
+    EXPECT_TRUE(o.ok()) << o.status();
+    if (o.ok()) told.push_back(*std::move(o));
+    return told;
+  }
+
+  std::unique_ptr<World> world_;
+  TempDir dir_;
+  std::unique_ptr<StoryRunner> story_;
+};
+
+TEST_P(ConnectionStory, RefusedConnectIsOneFailureBothWays) {
+  const std::vector<Told> told =
+      TellBothWays({ExamplePath("tcp_client"), "--host", Server(), "--port", "7001"});
+  ASSERT_THAT(told, SizeIs(2));
+  for (const Told& t : told) {
+    const std::vector<const JsonValue*> failures = Failures(t.report);
+    ASSERT_THAT(failures, SizeIs(1)) << t.Describe();
+    EXPECT_EQ((*failures[0])["kind"].string, "refused_by_rst") << t.Describe();
+    EXPECT_EQ((*failures[0])["call"]["errno"].string, "ECONNREFUSED") << t.Describe();
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(IpVersions, ConnectionStory, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& p) {
+                           return p.param ? "v6" : "v4";
+                         });
+
+}  // namespace
+}  // namespace netcorr::testing
