@@ -33,11 +33,15 @@ bool IsNetworkErrno(int err) {
 // A wait that timed out (or is still blocked): the first of the sockets it waited on whose
 // flow explains why nothing came.
 std::optional<Explanation> DecideWait(const Decision& d, FlowTable& flows, const RuleContext& ctx) {
-  for (const PartialFlow& f : d.waited) {
+  for (size_t i = 0; i < d.waited.size(); ++i) {
+    const PartialFlow& f = d.waited[i];
     std::optional<Explanation> e = f.transport == Transport::kTcp
                                        ? DecideTcpWait(d.call, f, flows, ctx)
                                        : DecideUdpSilence(d.call, f, flows, ctx);
-    if (e) return e;
+    if (e) {
+      e->fd = i < d.waited_fds.size() ? d.waited_fds[i] : -1;
+      return e;
+    }
   }
   return std::nullopt;
 }
@@ -57,6 +61,7 @@ std::optional<Explanation> DecideCall(Decision& d, FlowTable& flows, const RuleC
     e = Explanation{Unexplained(d.call, d.flow.Known(), d.call.error,
                                 "no packet of this flow explains it", ctx)};
   }
+  if (e && e->fd < 0) e->fd = d.call.fd;
   return e;
 }
 

@@ -62,6 +62,7 @@ std::optional<Explanation> DecideConnectCall(Decision& d, FlowTable& flows,
     if (attempt) f = DecideSlowConnect(o, *attempt, ctx);
   } else {
     f = DecideConnect(o, attempt, ctx);
+    if (f) MarkSuperseded(*f, o, ctx);
   }
   if (!f) return std::nullopt;
   return Explanation{std::move(*f), attempt_record};

@@ -1,18 +1,21 @@
 #include "correlate/correlator.h"
 
 #include <algorithm>
+#include <deque>
 #include <cerrno>
 #include <limits>
 #include <optional>
 
 #include "absl/algorithm/container.h"
 #include "correlate/call_decisions.h"
+#include "correlate/cause_ledger.h"
 #include "correlate/decision_queue.h"
 #include "correlate/flow_state.h"
 #include "correlate/local_addresses.h"
 #include "correlate/pending_connects.h"
 #include "correlate/rule_context.h"
 #include "correlate/socket_table.h"
+#include "correlate/stalls.h"
 #include "correlate/tcp_connect_rules.h"
 
 namespace netcorr::correlate {
@@ -20,6 +23,7 @@ namespace netcorr::correlate {
 namespace {
 
 constexpr TimeNs kSweepIntervalNs = 1'000'000'000;
+constexpr size_t kMaxConnected = 64;
 
 }  // namespace
 
@@ -46,7 +50,8 @@ class Correlator::Impl {
   std::vector<Finding> Finish();
 
   size_t live_flow_count() const { return flows_.size(); }
-  size_t pending_call_count() const { return queue_.size() + pending_.size(); }
+  size_t pending_call_count() const { return queue_.size() + pending_.size() + stalls_.size(); }
+  void UpdateFolded(std::vector<Finding>& reported) const { ledger_.UpdateReported(reported); }
 
  private:
   RuleContext Context() const { return RuleContext{options_, capture_, local_}; }
@@ -56,6 +61,17 @@ class Correlator::Impl {
   void ScheduleConnect(const PendingConnect& p, ConnectOutcome::Ending ending,
                        std::optional<SyscallEvent> resolved_by, int error, TimeNs end_ns);
   void Sweep(TimeNs watermark);
+  // Connects that succeeded, for the attempts they made unnecessary (Happy Eyeballs).
+  void RememberConnected(const SyscallEvent& connect, TimeNs connected_ns);
+  std::optional<SyscallEvent> SupersedingConnect(const ConnectOutcome& o) const;
+  // A decided call: held in its socket's stall, ending a stall, folded into a reported cause,
+  // or reported.
+  void Settle(const Decision& d, std::optional<Explanation> e, std::vector<Finding>& out);
+  void Report(Explanation e, bool is_connect, std::vector<Finding>& out);
+  std::optional<NormalizedFlowKey> KeyOf(const Explanation& e) const {
+    if (e.record == nullptr) return std::nullopt;
+    return e.record->key;
+  }
 
   CorrelatorOptions options_;
   CaptureStats capture_;
@@ -64,6 +80,13 @@ class Correlator::Impl {
   SocketTable sockets_;
   PendingConnects pending_;
   DecisionQueue queue_;
+  StallTable stalls_;
+  CauseLedger ledger_;
+  struct Connected {
+    SyscallEvent connect;
+    TimeNs connected_ns = 0;
+  };
+  std::deque<Connected> connected_;  // the latest kMaxConnected successful connects
   TimeNs last_time_ = 0;
   TimeNs last_sweep_ = 0;
 };
@@ -90,8 +113,8 @@ void Correlator::Impl::AddWait(const SyscallEvent& call) {
   d.call = call;
   for (const FdSocket& w : call.waited) {
     PendingConnect* pc = pending_.FindBySocket(SocketKey(call.pid, w.fd));
-    if (pc != nullptr && timed_out) {
-      pc->timed_out_wait = call;
+    if (pc != nullptr && (timed_out || !call.finished)) {
+      (timed_out ? pc->timed_out_wait : pc->blocked_wait) = call;
       continue;
     }
     const Transport wt = TransportOf(w.socket);
@@ -104,6 +127,7 @@ void Correlator::Impl::AddWait(const SyscallEvent& call) {
         f.local = w.socket.local;
         f.remotes.push_back(*w.socket.remote);
         d.waited.push_back(std::move(f));
+        d.waited_fds.push_back(w.fd);
       }
       continue;
     }
@@ -117,6 +141,7 @@ void Correlator::Impl::AddWait(const SyscallEvent& call) {
       if (w.socket.remote) f.remotes.push_back(*w.socket.remote);
     }
     d.waited.push_back(std::move(f));
+    d.waited_fds.push_back(w.fd);
   }
   if ((timed_out || !call.finished) && !d.waited.empty()) {
     queue_.Schedule(window().LatestFor(call), std::move(d));
@@ -130,6 +155,7 @@ void Correlator::Impl::AddSyscall(const SyscallEvent& call) {
   // A later call revealed the outcome of a non-blocking connect: decide the connect with it.
   if (call.resolves_call) {
     if (std::optional<PendingConnect> p = pending_.Take(*call.resolves_call)) {
+      if (call.resolved_error == 0) RememberConnected(p->call, call.exit_ns);
       ScheduleConnect(*p, ConnectOutcome::Ending::kResolved, call, call.resolved_error,
                       call.exit_ns);
       // Its own error is the connect's outcome, explained there.
@@ -158,8 +184,8 @@ void Correlator::Impl::AddSyscall(const SyscallEvent& call) {
     d.call = call;
     d.flow = FlowFor(call, s);
     sockets_.Forget(call.pid, call.fd);
-    if (d.flow.transport == Transport::kTcp)
-      queue_.Schedule(window().LatestFor(call), std::move(d));
+    // A TCP close may carry our TLS alert; any close ends a stall on the socket.
+    queue_.Schedule(window().LatestFor(call), std::move(d));
     return;
   }
 
@@ -168,7 +194,8 @@ void Correlator::Impl::AddSyscall(const SyscallEvent& call) {
   if (call.kind == CallKind::kConnect) {
     if (call.address) s->peer = call.address;
     if (transport == Transport::kTcp) {
-      PendingConnect p{call, FlowFor(call, s), std::nullopt, skey};
+      PendingConnect p{call, FlowFor(call, s), std::nullopt, std::nullopt, skey};
+      if (call.finished && call.error == 0) RememberConnected(call, call.exit_ns);
       if (call.finished && (call.error == EINPROGRESS || call.error == EALREADY)) {
         if (call.error == EINPROGRESS) pending_.Add(std::move(p));
         return;
@@ -204,14 +231,25 @@ void Correlator::Impl::AddProcessEvent(const ProcessEvent& event) {
     return;
   }
   last_time_ = std::max(last_time_, event.time_ns);
-  // A detached process keeps running: its pending connect is undecided, not abandoned.
-  const bool gone = event.kind != ProcessEvent::Kind::kDetached;
+  // A detached process keeps running: its pending connect is undecided, not abandoned. One that
+  // netcorr ended (--duration, Ctrl-C) was still waiting: netcorr interrupted it.
+  const bool gave_up = event.kind != ProcessEvent::Kind::kDetached && !event.ended_by_netcorr;
   for (const PendingConnect& p : pending_.TakeProcess(event.pid)) {
-    ScheduleConnect(
-        p, gone ? ConnectOutcome::Ending::kAppGaveUp : ConnectOutcome::Ending::kStillBlocked,
-        p.timed_out_wait, 0, std::max(event.time_ns, p.call.exit_ns));
+    const TimeNs end = std::max(event.time_ns, p.call.exit_ns);
+    if (gave_up) {
+      ScheduleConnect(p, ConnectOutcome::Ending::kAppGaveUp, p.timed_out_wait, 0, end);
+    } else {
+      ScheduleConnect(p, ConnectOutcome::Ending::kStillBlocked, p.blocked_wait, 0, end);
+    }
   }
   sockets_.ForgetProcess(event.pid);
+  // Its stalled sockets end once the waits before this moment are decided.
+  Decision gone;
+  gone.process_gone = true;
+  gone.call.pid = event.pid;
+  gone.call.finished = gave_up;
+  gone.call.entry_ns = gone.call.exit_ns = event.time_ns;
+  queue_.Schedule(window().LatestFor(event.time_ns), std::move(gone));
 }
 
 void Correlator::Impl::Sweep(TimeNs watermark) {
@@ -219,8 +257,8 @@ void Correlator::Impl::Sweep(TimeNs watermark) {
   last_sweep_ = watermark;
   // No flow a pending decision may still read is forgotten: the horizon is the earliest packet
   // the oldest pending call may take as evidence.
-  const TimeNs horizon =
-      window().EarliestFor(pending_.EarliestEntry(queue_.EarliestEntry(watermark)));
+  const TimeNs horizon = window().EarliestFor(
+      stalls_.EarliestEntry(pending_.EarliestEntry(queue_.EarliestEntry(watermark))));
   const TimeNs closed_before = std::min(horizon, watermark - options_.closed_flow_retention_ns);
   const TimeNs idle_before = std::min(horizon, watermark - options_.idle_flow_timeout_ns);
   const size_t forgotten = flows_.Expire(
@@ -232,24 +270,114 @@ std::vector<Finding> Correlator::Impl::Advance(TimeNs watermark, bool finish) {
   std::vector<Finding> out;
   const TimeNs due = finish ? std::numeric_limits<TimeNs>::max() : watermark;
   while (std::optional<Decision> d = queue_.PopDue(due)) {
-    std::optional<Explanation> e = DecideCall(*d, flows_, Context());
-    if (!e) continue;
-    Finding& f = e->finding;
-    // The same packets already explained an earlier call (a read got ECONNRESET, then the
-    // write after it EPIPE; a slow write and read sharing the retransmissions): one finding.
-    const bool repeat =
-        !d->connect && !f.evidence.empty() && e->record != nullptr &&
-        absl::c_all_of(f.evidence, [&](uint64_t id) { return e->record->Explained(id); });
-    if (repeat) continue;
-    // An informational finding (end of stream) does not claim its packets: a later failure on
-    // the same FIN (EPIPE) is still worth its own finding.
-    if (f.severity != FindingSeverity::kInfo && e->record != nullptr) {
-      e->record->MarkExplained(f.evidence);
+    if (d->process_gone) {
+      for (Stall& s : stalls_.TakeProcess(d->call.pid)) {
+        const std::optional<NormalizedFlowKey> key = s.record;
+        Finding f = d->call.finished ? StallAbandoned(std::move(s), std::nullopt)
+                                     : StallInterrupted(std::move(s));
+        Report(Explanation{std::move(f), key ? flows_.FindMutable(*key) : nullptr}, false, out);
+      }
+      continue;
     }
-    out.push_back(std::move(f));
+    if (d->connect) d->connect->superseded_by = SupersedingConnect(*d->connect);
+    std::optional<Explanation> e = DecideCall(*d, flows_, Context());
+    Settle(*d, std::move(e), out);
   }
-  if (!finish) Sweep(watermark);
+  if (finish) {
+    // Stalls no later call ended: the program never moved on before tracing stopped.
+    for (Stall& s : stalls_.TakeAll()) {
+      const std::optional<NormalizedFlowKey> key = s.record;
+      Report(Explanation{StallInterrupted(std::move(s)), key ? flows_.FindMutable(*key) : nullptr},
+             false, out);
+    }
+  } else {
+    Sweep(watermark);
+  }
   return out;
+}
+
+void Correlator::Impl::RememberConnected(const SyscallEvent& connect, TimeNs connected_ns) {
+  if (!connect.address) return;
+  connected_.push_back(Connected{connect, connected_ns});
+  if (connected_.size() > kMaxConnected) connected_.pop_front();
+}
+
+std::optional<SyscallEvent> Correlator::Impl::SupersedingConnect(const ConnectOutcome& o) const {
+  const bool failed = o.error != 0 || o.ending == ConnectOutcome::Ending::kAppGaveUp ||
+                      o.ending == ConnectOutcome::Ending::kStillBlocked;
+  if (!failed || !o.call.address) return std::nullopt;
+  const Endpoint& mine = *o.call.address;
+  for (auto it = connected_.rbegin(); it != connected_.rend(); ++it) {
+    const SyscallEvent& c = it->connect;
+    // The same service over the other IP version (a dual-stack name: the one case where two
+    // addresses on one port are surely one service), tried no earlier than this attempt, and
+    // connected before the program learnt (or could learn) this one's outcome.
+    if (c.pid != o.call.pid || c.id == o.call.id || c.address->port != mine.port ||
+        c.address->addr.family() == mine.addr.family() || c.entry_ns < o.call.entry_ns ||
+        it->connected_ns > window().LatestFor(o.end_ns)) {
+      continue;
+    }
+    return c;
+  }
+  return std::nullopt;
+}
+
+void Correlator::Impl::Report(Explanation e, bool is_connect, std::vector<Finding>& out) {
+  Finding& f = e.finding;
+  // The same packets already explained an earlier call (a read got ECONNRESET, then the write
+  // after it EPIPE), or the same process failed the same way towards the same destination: one
+  // finding, this call folded into it.
+  if (const uint64_t cause = ledger_.RepeatOf(f, is_connect ? nullptr : e.record)) {
+    ledger_.Fold(cause, f.call);
+    return;
+  }
+  ledger_.Report(f, e.record);
+  out.push_back(std::move(f));
+}
+
+void Correlator::Impl::Settle(const Decision& d, std::optional<Explanation> e,
+                              std::vector<Finding>& out) {
+  const SyscallEvent& call = d.call;
+  const bool is_connect = d.connect.has_value();
+  if (!is_connect && TimedOutWaiting(call)) {
+    // The program's patience ran out; what it does next says what that meant.
+    if (e) {
+      const int fd = e->fd >= 0 ? e->fd : call.fd;
+      const std::optional<NormalizedFlowKey> key = KeyOf(*e);
+      stalls_.Add(call.pid, fd, call, std::move(e->finding), key);
+    }
+    return;
+  }
+  if (call.kind == CallKind::kWait && !call.finished && e) {
+    // Still blocked when tracing stopped, after earlier waits on the socket had timed out.
+    if (std::optional<Stall> s = stalls_.Take(call.pid, e->fd)) {
+      e->finding.stalled_waits = CallSpan{s->waits, s->first_wait, s->last_wait};
+    }
+  }
+  if (!is_connect && call.kind != CallKind::kWait) {
+    if (std::optional<Stall> s = stalls_.Take(call.pid, call.fd)) {
+      const std::optional<NormalizedFlowKey> key = s->record;
+      FlowRecord* record = key ? flows_.FindMutable(*key) : nullptr;
+      std::optional<Finding> own;
+      if (e) own = std::move(e->finding);
+      std::optional<Finding> ended;
+      if (call.kind == CallKind::kClose) {
+        ended = StallAbandoned(std::move(*s), call);
+        // A close's own finding (the TLS alert it sent) is another cause.
+        if (own) Report(Explanation{std::move(*own), e->record, e->fd}, false, out);
+      } else if (!call.finished || call.error != 0) {
+        const bool own_explains = own && own->kind != FindingKind::kUnexplained;
+        ended = StallFailedAt(std::move(*s), call, std::move(own));
+        if (own_explains && e->record != nullptr) record = e->record;
+      } else {
+        ended = StallRecovered(std::move(*s), call, options_.slow_call_ns);
+        if (own) Report(Explanation{std::move(*own), e->record, e->fd}, false, out);
+      }
+      if (ended) Report(Explanation{std::move(*ended), record, call.fd}, false, out);
+      return;
+    }
+  }
+  if (e) Report(std::move(*e), is_connect, out);
 }
 
 std::vector<Finding> Correlator::Impl::Finish() {
@@ -259,7 +387,7 @@ std::vector<Finding> Correlator::Impl::Finish() {
     if (p.timed_out_wait) {
       ScheduleConnect(p, ConnectOutcome::Ending::kAppGaveUp, p.timed_out_wait, 0, end);
     } else {
-      ScheduleConnect(p, ConnectOutcome::Ending::kStillBlocked, std::nullopt, 0, end);
+      ScheduleConnect(p, ConnectOutcome::Ending::kStillBlocked, p.blocked_wait, 0, end);
     }
   }
   std::vector<Finding> out = Advance(std::numeric_limits<TimeNs>::max(), /*finish=*/true);
@@ -281,5 +409,8 @@ std::vector<Finding> Correlator::Advance(TimeNs watermark) {
 std::vector<Finding> Correlator::Finish() { return impl_->Finish(); }
 size_t Correlator::live_flow_count() const { return impl_->live_flow_count(); }
 size_t Correlator::pending_call_count() const { return impl_->pending_call_count(); }
+void Correlator::UpdateFolded(std::vector<Finding>& reported) const {
+  impl_->UpdateFolded(reported);
+}
 
 }  // namespace netcorr::correlate

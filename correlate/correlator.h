@@ -68,6 +68,10 @@ class Correlator {
   // findings not returned by Advance(), most important first (see SortByImportance).
   std::vector<Finding> Finish();
 
+  // Later calls folded into findings already returned (every retry of a refused connect, the
+  // EPIPE after an ECONNRESET): sets their `later_calls`. Call before reporting.
+  void UpdateFolded(std::vector<Finding>& reported) const;
+
   // Introspection for tests, the benchmark and the session's statistics.
   size_t live_flow_count() const;
   size_t pending_call_count() const;

@@ -182,13 +182,16 @@ TEST_P(CorrelatorTest, TwoThreadsConnectingAtOnceWithUnknownLocalPorts) {
 }
 
 TEST_P(CorrelatorTest, TwoThreadsConnectingAtOnceWithKnownLocalPorts) {
+  // Two services refused at once (to one service it would be one cause, folded: see
+  // correlator_cause_test.cc): each connect gets the attempt of its own local port.
   const Endpoint c2 = w.Client(40001);
-  corr.AddPacket(TcpPacket(1, kT0 + kMs, c2, s, kTcpSyn, 2000));
+  const Endpoint s2 = w.Server(81);
+  corr.AddPacket(TcpPacket(1, kT0 + kMs, c2, s2, kTcpSyn, 2000));
   corr.AddPacket(TcpPacket(2, kT0 + 2 * kMs, c, s, kTcpSyn, 1000));
-  corr.AddPacket(TcpPacket(3, kT0 + 3 * kMs, s, c2, kTcpRst | kTcpAck, 0, 2001));
+  corr.AddPacket(TcpPacket(3, kT0 + 3 * kMs, s2, c2, kTcpRst | kTcpAck, 0, 2001));
   corr.AddPacket(TcpPacket(4, kT0 + 3 * kMs, s, c, kTcpRst | kTcpAck, 0, 1001));
   corr.AddSyscall(Connect(10, kT0, kT0 + 4 * kMs, ECONNREFUSED, c, s, 3));
-  corr.AddSyscall(Connect(11, kT0, kT0 + 4 * kMs, ECONNREFUSED, c2, s, 4));
+  corr.AddSyscall(Connect(11, kT0, kT0 + 4 * kMs, ECONNREFUSED, c2, s2, 4));
   std::vector<Finding> f = All();
   ASSERT_THAT(f, SizeIs(2));
   EXPECT_EQ(f[0].call.id, 10u);

@@ -17,8 +17,12 @@ struct Decision {
   PartialFlow flow;
   std::optional<ConnectOutcome> connect;  // a TCP connect, with how it ended
   bool first_eof = false;                 // a read returning the socket's first end of stream
-  // Waits: the flows of the sockets a timed-out (or blocked) wait was waiting on.
+  // Waits: the flows of the sockets a timed-out (or blocked) wait was waiting on, and their fds.
   std::vector<PartialFlow> waited;
+  std::vector<int> waited_fds;
+  // Not a call: the process `call.pid` is gone (exited by itself, or ended by netcorr when
+  // `call.finished` is false); its stalled sockets are decided.
+  bool process_gone = false;
 };
 
 // What deciding a call found, and the flow record its evidence came from (null when it has no
@@ -26,6 +30,7 @@ struct Decision {
 struct Explanation {
   Finding finding;
   FlowRecord* record = nullptr;
+  int fd = -1;  // the socket it is about (for a wait: the waited socket that explains it)
 };
 
 }  // namespace netcorr::correlate

@@ -4,9 +4,28 @@
 
 namespace netcorr::correlate {
 
+void RefList::Add(PacketRef ref) {
+  ++total_;
+  if (head_.size() < kMax / 2) {
+    head_.push_back(ref);
+  } else if (tail_.size() < kMax / 2) {
+    tail_.push_back(ref);
+  } else {
+    tail_[tail_next_] = ref;
+    tail_next_ = (tail_next_ + 1) % tail_.size();
+  }
+}
+
+std::vector<PacketRef> RefList::items() const {
+  std::vector<PacketRef> out = head_;
+  out.reserve(head_.size() + tail_.size());
+  for (size_t i = 0; i < tail_.size(); ++i) out.push_back(tail_[(tail_next_ + i) % tail_.size()]);
+  return out;
+}
+
 std::vector<PacketRef> RefList::Between(TimeNs from, TimeNs to) const {
   std::vector<PacketRef> out;
-  for (const PacketRef& r : items_) {
+  for (const PacketRef& r : items()) {
     if (r.ts >= from && r.ts <= to) out.push_back(r);
   }
   return out;
@@ -104,11 +123,12 @@ void PushConnection(FlowRecord& flow, TcpConnection c) {
 
 // Segments of `d` that the other side's cumulative ACK now covers leave the in-flight list; the
 // largest of them is the largest segment known to have crossed the path.
-void Acknowledge(TcpDirection& d, TcpSeq ack) {
+void Acknowledge(TcpDirection& d, TcpSeq ack, TimeNs ts) {
   while (!d.in_flight.empty()) {
     const TcpDirection::InFlight& seg = d.in_flight.front();
     if (seg.seq + seg.len > ack) break;
     d.largest_acked = std::max(d.largest_acked, seg.len);
+    d.acked_progress_ts = ts;
     d.in_flight.pop_front();
   }
 }
@@ -221,7 +241,7 @@ void FlowTable::AddTcp(const Packet& packet) {
       d.has_ack = true;
       d.highest_ack = ack;
     }
-    Acknowledge(other, ack);
+    Acknowledge(other, ack, packet.ts_ns);
   }
 
   if (seg.has(kTcpRst)) {

@@ -23,28 +23,32 @@ struct PacketRef {
   TimeNs ts = 0;
 };
 
-// The first kMax references of a repeated event plus how many there were in all: bounded memory
-// for a flow that repeats something forever (a SYN retried for minutes, a retransmission storm).
+// The first kMax/2 and the latest kMax/2 references of a repeated event, plus how many there
+// were in all: bounded memory for a flow that repeats something forever (a SYN retried for
+// minutes, a retransmission storm), yet both how it began and what it is doing now, which is
+// what a call that fails hours later is explained by.
 class RefList {
  public:
   static constexpr size_t kMax = 32;
 
-  void Add(PacketRef ref) {
-    ++total_;
-    if (items_.size() < kMax) items_.push_back(ref);
-  }
+  void Add(PacketRef ref);
   void Clear() {
-    items_.clear();
+    head_.clear();
+    tail_.clear();
+    tail_next_ = 0;
     total_ = 0;
   }
-  const std::vector<PacketRef>& items() const { return items_; }
+  // The kept references in capture order (the first ones, then the latest ones).
+  std::vector<PacketRef> items() const;
   uint32_t total() const { return total_; }
   bool empty() const { return total_ == 0; }
   // Kept references stamped in [from, to].
   std::vector<PacketRef> Between(TimeNs from, TimeNs to) const;
 
  private:
-  std::vector<PacketRef> items_;
+  std::vector<PacketRef> head_;  // the first kMax/2
+  std::vector<PacketRef> tail_;  // ring of the latest kMax/2 after those
+  size_t tail_next_ = 0;         // where the ring writes next once full
   uint32_t total_ = 0;
 };
 
@@ -85,6 +89,8 @@ struct TcpDirection {
     bool retransmitted = false;
   };
   std::deque<InFlight> in_flight;
+  // When the other side's ACK last covered new data of this side: a stall began after it.
+  TimeNs acked_progress_ts = 0;
   TimeNs first_retransmitted_original_ts = 0;  // first send of the first segment sent again
 };
 
@@ -154,13 +160,18 @@ struct FlowRecord {
   // answer, a RST explains one failure, not every later call that could read it. Kept with the
   // record, so it is forgotten with the flow.
   bool Explained(uint64_t packet_id) const { return explained_.contains(packet_id); }
+  // The cause (Finding::cause_id) a packet explains, 0 if none.
+  uint64_t ExplainingCause(uint64_t packet_id) const {
+    auto it = explained_.find(packet_id);
+    return it == explained_.end() ? 0 : it->second;
+  }
   // The one way packets become explained: a finding's evidence, once that finding is reported.
-  void MarkExplained(const std::vector<uint64_t>& evidence) {
-    explained_.insert(evidence.begin(), evidence.end());
+  void MarkExplained(const std::vector<uint64_t>& evidence, uint64_t cause_id) {
+    for (uint64_t id : evidence) explained_.try_emplace(id, cause_id);
   }
 
  private:
-  absl::flat_hash_set<uint64_t> explained_;
+  absl::flat_hash_map<uint64_t, uint64_t> explained_;  // packet id -> cause id
 };
 
 // Flow state for every 5-tuple the capture showed, built packet by packet.

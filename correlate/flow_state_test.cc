@@ -201,7 +201,7 @@ TEST_P(FlowStateTest, ExplainedPacketsAreForgottenWithTheirFlow) {
   FlowTable t;
   t.Add(TcpPacket(1, kT0, c, s, kTcpSyn, 1));
   t.Add(TcpPacket(2, kT0 + kMs, s, c, kTcpRst | kTcpAck, 0, 2));
-  t.FindMutable(key)->MarkExplained({1, 2});
+  t.FindMutable(key)->MarkExplained({1, 2}, 1);
   EXPECT_TRUE(t.Find(key)->Explained(2));
   EXPECT_FALSE(t.Find(key)->Explained(3));
   t.Expire(kT0 + kSec, kT0 + kSec,

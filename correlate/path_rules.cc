@@ -62,16 +62,24 @@ std::optional<Finding> DecidePath(const SyscallEvent& call, const FlowKey& flow,
   const NormalizedFlowKey key = NormalizedFlowKey::From(flow);
   const int local = key.SideOf(flow.local);
   if (local < 0) return std::nullopt;
-  const TimeNs from = ctx.window().EarliestFor(call);
   const TimeNs to = ctx.window().LatestFor(call);
+  // A slow call is explained by what it waited through; a call that timed out or hung, by the
+  // whole stall: every retransmission since the other side last acknowledged new data, however
+  // long before the call began (ETIMEDOUT on a recv ends minutes of a send's retransmissions).
+  auto from_for = [&](int side) {
+    const TimeNs window_from = ctx.window().EarliestFor(call);
+    if (slow_success) return window_from;
+    const TimeNs stall_from = std::max(conn.first_ts, conn.dir[side].acked_progress_ts);
+    return std::min(window_from, stall_from);
+  };
 
   // Retransmissions by us (our data not acknowledged) or by the peer (its data, or our ACKs,
   // lost) while the call waited.
   int side = local;
-  std::vector<PacketRef> resent = conn.dir[local].retransmits.Between(from, to);
+  std::vector<PacketRef> resent = conn.dir[local].retransmits.Between(from_for(local), to);
   if (resent.empty()) {
     side = 1 - local;
-    resent = conn.dir[side].retransmits.Between(from, to);
+    resent = conn.dir[side].retransmits.Between(from_for(side), to);
   }
   if (resent.empty()) return std::nullopt;
   const TcpDirection& d = conn.dir[side];
@@ -79,6 +87,7 @@ std::optional<Finding> DecidePath(const SyscallEvent& call, const FlowKey& flow,
 
   RetransmissionDetail r;
   r.count = static_cast<uint32_t>(resent.size());
+  for (const PacketRef& p : resent) r.times.push_back(p.ts);
   r.first_ns = d.first_retransmitted_original_ts != 0 ? d.first_retransmitted_original_ts
                                                       : resent.front().ts;
   r.last_ns = resent.back().ts;

@@ -16,6 +16,7 @@ struct PendingConnect {
   SyscallEvent call;
   PartialFlow flow;
   std::optional<SyscallEvent> timed_out_wait;  // a poll on it that timed out, if any
+  std::optional<SyscallEvent> blocked_wait;    // a poll on it still blocked when tracing stopped
   uint64_t socket_key = 0;                     // SocketKey of the connect's fd
 };
 

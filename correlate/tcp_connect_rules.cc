@@ -1,5 +1,6 @@
 #include "correlate/tcp_connect_rules.h"
 
+#include <algorithm>
 #include <cerrno>
 
 #include "absl/strings/str_cat.h"
@@ -221,6 +222,23 @@ std::optional<Finding> DecideConnect(const ConnectOutcome& o, const TcpConnectio
       break;
   }
   return Unexplained(o.call, o.flow, o.error, "no packet of this connection was captured", ctx);
+}
+
+void MarkSuperseded(Finding& f, const ConnectOutcome& o, const RuleContext& ctx) {
+  if (!o.superseded_by) return;
+  const SyscallEvent& other = *o.superseded_by;
+  const std::string other_remote =
+      other.address ? other.address->ToString() : std::string("another address");
+  // The program went on with the other attempt once it had started it: the delay this attempt
+  // cost is the time from its start to the other one's.
+  const TimeNs delay = std::max<TimeNs>(0, other.entry_ns - o.call.entry_ns);
+  f.severity = delay >= ctx.options.slow_call_ns ? FindingSeverity::kSlow : FindingSeverity::kInfo;
+  f.outcome_error = o.ending == ConnectOutcome::Ending::kAppGaveUp ? 0 : f.outcome_error;
+  f.summary = absl::StrCat(
+      "the program fell back to ", other_remote, ", which connected (", CallName(other),
+      ", started ", Seconds(delay), " after this attempt; RFC 8305 Happy Eyeballs or the next "
+      "address): ", f.summary);
+  f.hint = absl::StrCat("nothing failed for the program; ", f.hint);
 }
 
 }  // namespace netcorr::correlate

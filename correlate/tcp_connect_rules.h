@@ -22,6 +22,10 @@ struct ConnectOutcome {
   int error = 0;      // errno of the outcome; 0 connected or unknown
   FlowKey flow;       // the program's view; local port 0 when unknown
   TimeNs end_ns = 0;  // when the program learnt the outcome
+  // A parallel or next attempt by the same process to the same service (same port, another
+  // address) that succeeded while this one failed or was abandoned (RFC 8305 Happy Eyeballs, a
+  // client trying the next address): the connect that succeeded.
+  std::optional<SyscallEvent> superseded_by;
 };
 
 // Explains a failed, hung or abandoned connect from its attempt's packets (`attempt`: the SYNs,
@@ -29,5 +33,9 @@ struct ConnectOutcome {
 // Returns nothing when there is nothing to explain (connected; slowness is path_rules' job).
 std::optional<Finding> DecideConnect(const ConnectOutcome& outcome, const TcpConnection* attempt,
                                      const RuleContext& ctx);
+
+// An attempt the program recovered from (outcome.superseded_by set): nothing failed, so `info`,
+// or `slow` when waiting for it delayed the program by at least slow_call_ns.
+void MarkSuperseded(Finding& f, const ConnectOutcome& outcome, const RuleContext& ctx);
 
 }  // namespace netcorr::correlate

@@ -46,7 +46,7 @@ TEST_P(UdpRulesTest, RefusedAfterPortUnreachable) {
 TEST_P(UdpRulesTest, AnIcmpErrorExplainsOnlyOneCall) {
   table.Add(UdpPacket(1, kT0, c, s, 10));
   table.Add(IcmpPacket(2, kT0 + kMs, w.server, w.client, flow, w.v6 ? 1 : 3, w.v6 ? 4 : 3));
-  table.FindMutable(NormalizedFlowKey::From(flow))->MarkExplained({2});
+  table.FindMutable(NormalizedFlowKey::From(flow))->MarkExplained({2}, 1);
   auto f = DecideUdpError(Send(ECONNREFUSED), flow, Record(), ctx.get());
   ASSERT_TRUE(f.has_value());
   EXPECT_EQ(f->kind, FindingKind::kUnexplained);

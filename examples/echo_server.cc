@@ -3,7 +3,8 @@
 //   echo_server --port P [--udp] [--lifetime-s S]
 //
 // Listens on [::]:P (IPv4 and IPv6). TCP: a request starting with "GET " or "HEAD " gets an
-// HTTP/1.0 200 reply and the connection is closed (so curl works); any other bytes are echoed
+// HTTP/1.0 200 reply and the connection is closed (so curl works); "PUT " or "POST " gets it
+// once its Content-Length bytes of body have arrived (an upload); any other bytes are echoed
 // back until the client closes. UDP: every datagram is sent back to its sender. Each
 // connection is served by its own thread and gives up after 10 s of silence; the server exits
 // after --lifetime-s (default 3600) so a forgotten one cannot live forever.
@@ -62,12 +63,23 @@ bool SendAll(int fd, const char* data, size_t len) {
   return true;
 }
 
+// How many body bytes a PUT/POST header announces (0 for other requests or without one).
+size_t AnnouncedBody(std::string_view header) {
+  if (!header.starts_with("PUT ") && !header.starts_with("POST ")) return 0;
+  const size_t at = header.find("Content-Length: ");
+  if (at == std::string_view::npos) return 0;
+  const long want = std::atol(std::string(header.substr(at + 16, 20)).c_str());
+  return want > 0 ? static_cast<size_t>(want) : 0;
+}
+
 void ServeConnection(int fd) {
   timeval tv{kIdleTimeoutMs / 1000, 0};
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
   setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
   char buf[65536];
   std::string head;
+  size_t header_end = std::string::npos;
+  size_t body = 0;  // upload bytes received after the header
   bool http = false;
   bool first = true;
   while (true) {  // ends on EOF, error or idle timeout
@@ -75,15 +87,27 @@ void ServeConnection(int fd) {
     if (n <= 0) break;
     if (first) {
       std::string_view start(buf, static_cast<size_t>(n));
-      http = start.starts_with("GET ") || start.starts_with("HEAD ");
+      http = start.starts_with("GET ") || start.starts_with("HEAD ") ||
+             start.starts_with("PUT ") || start.starts_with("POST ");
       first = false;
     }
     if (!http) {
       if (!SendAll(fd, buf, static_cast<size_t>(n))) break;
       continue;
     }
-    head.append(buf, static_cast<size_t>(n));
-    if (head.find("\r\n\r\n") != std::string::npos || head.size() > kMaxHttpHeader) {
+    if (header_end == std::string::npos) {
+      head.append(buf, static_cast<size_t>(n));
+      header_end = head.find("\r\n\r\n");
+      if (header_end == std::string::npos && head.size() <= kMaxHttpHeader) continue;
+      if (header_end == std::string::npos) break;  // a header too long: not ours to serve
+      // Only the header is kept; the body is counted.
+      body += head.size() - (header_end + 4);
+      head.resize(header_end + 4);
+    } else {
+      body += static_cast<size_t>(n);
+    }
+    if (body < AnnouncedBody(head)) continue;
+    {  // the request is complete: answer it
       static constexpr char kBody[] = "hello from the netcorr test world\n";
       std::string reply = "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: " +
                           std::to_string(sizeof(kBody) - 1) + "\r\nConnection: close\r\n\r\n" +

@@ -1,6 +1,7 @@
 // End-to-end stories about one TCP connection's life, told live and offline (tests/support/
 // story.h): one finding per cause, whatever the number of calls it hit, and never a failure for
 // a run that succeeded.
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -57,6 +58,94 @@ TEST_P(ConnectionStory, RefusedConnectIsOneFailureBothWays) {
     EXPECT_EQ((*failures[0])["kind"].string, "refused_by_rst") << t.Describe();
     EXPECT_EQ((*failures[0])["call"]["errno"].string, "ECONNREFUSED") << t.Describe();
   }
+}
+
+// curl uploads through a path MTU black hole: the headers pass, every full-size segment of the
+// body vanishes. curl polls once a second and carries on until the kernel gives up on the
+// connection (tcp_retries2 lowered so that takes seconds) and recv fails with ETIMEDOUT: one
+// finding, on that recv, whose evidence is the whole retransmission series and whose stalled
+// waits are curl's polls.
+TEST_P(ConnectionStory, StalledCurlUploadIsOneFindingOnTheCallThatFailed) {
+  ASSERT_TRUE(world_->Serve("tcp", 8080).ok());
+  ASSERT_TRUE(world_->Fault({"pmtu-blackhole"}).ok());
+  auto sysctl = world_->RunInClient(
+      {"sysctl", "-qw", "net.ipv4.tcp_retries2=4"}, absl::Seconds(5));  // v4 and v6 alike
+  ASSERT_TRUE(sysctl.ok() && sysctl->exit_code == 0);
+  const std::string upload = dir_.File("upload.bin");
+  {
+    std::string bytes(300000, 'x');
+    FILE* f = fopen(upload.c_str(), "w");
+    ASSERT_NE(f, nullptr);
+    fwrite(bytes.data(), 1, bytes.size(), f);
+    fclose(f);
+  }
+  const std::string host = v6() ? "[" + Server() + "]" : Server();
+  const std::vector<Told> told = TellBothWays({"/usr/bin/curl", "-sS", "-H", "Expect:", "-T",
+                                               upload, "http://" + host + ":8080/", "-o",
+                                               "/dev/null"});
+  ASSERT_THAT(told, SizeIs(2));
+  for (const Told& t : told) {
+    ASSERT_THAT(t.report["findings"].array, SizeIs(1)) << t.Describe();
+    const JsonValue& f = t.report["findings"][0];
+    EXPECT_EQ(f["kind"].string, "pmtu_blackhole") << t.Describe();
+    EXPECT_EQ(f["severity"].string, "failure");
+    EXPECT_EQ(f["call"]["errno"].string, "ETIMEDOUT") << t.Describe();
+    // The series began long before the recv that failed, and it is all evidence.
+    EXPECT_GE(f["retransmissions"]["count"].int_value, 3) << t.Describe();
+    EXPECT_LT(f["retransmissions"]["first_ns"].int_value, f["call"]["entry_ns"].int_value - 1e9);
+    EXPECT_GE(f["evidence"].array.size(), 3u);
+    EXPECT_GE(f["stalled_waits"]["count"].int_value, 2) << t.Describe();
+    EXPECT_EQ(f["stalled_waits"]["first"]["name"].string, "poll");
+  }
+}
+
+// nc never gives up on a connect whose SYNs are dropped; netcorr stops it after 3 s. The connect
+// is still blocked (its wait was interrupted by netcorr): no errno the program never got.
+TEST_P(ConnectionStory, ConnectNetcorrInterruptedIsStillBlocked) {
+  ASSERT_TRUE(world_->Fault({"syn-drop-server", "7002"}).ok());
+  absl::StatusOr<Told> t = story_->Live({"/usr/bin/nc", Server(), "7002"},
+                                        LiveOptions{.flags = {"--duration", "3"}});
+  ASSERT_TRUE(t.ok()) << t.status();
+  ASSERT_THAT(t->report["findings"].array, SizeIs(1)) << t->Describe();
+  const JsonValue& f = t->report["findings"][0];
+  EXPECT_EQ(f["kind"].string, "syn_unanswered") << t->Describe();
+  EXPECT_EQ(f["severity"].string, "failure");
+  EXPECT_TRUE(f["outcome_errno"].is_null()) << t->Describe();
+  EXPECT_TRUE(absl::StrContains(f["summary"].string, "still")) << f["summary"].string;
+  EXPECT_FALSE(absl::StrContains(f["summary"].string, "abandoned")) << f["summary"].string;
+  EXPECT_GE(f["handshake"]["syn_count"].int_value, 2);
+}
+
+// curl given both addresses of a dual-stack name whose IPv6 path drops SYNs: Happy Eyeballs
+// (RFC 8305) starts IPv4 after 200 ms, which succeeds. The run succeeded: no failure; the
+// abandoned IPv6 attempt is worth knowing (slow or info), not a failure.
+TEST(ConnectionStoryDualStack, HappyEyeballsFallbackIsNeverAFailure) {
+  NETCORR_REQUIRE(Root("namespaces, ptrace and capture"), Program("/usr/bin/strace"),
+                  Program("/usr/bin/tcpdump"));
+  auto world = World::Create();
+  ASSERT_TRUE(world.ok()) << world.status();
+  TempDir dir;
+  StoryRunner story(**world, dir);
+  ASSERT_TRUE((*world)->Serve("tcp", 8080).ok());
+  ASSERT_TRUE((*world)->Fault({"syn-drop-server-v6", "8080"}).ok());
+  const std::vector<std::string> curl = {
+      "/usr/bin/curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}",
+      "--resolve", std::string("dual.test:8080:[") + kServerV6 + "]," + kServerV4,
+      "http://dual.test:8080/"};
+  absl::StatusOr<Told> live = story.Live(curl);
+  absl::StatusOr<Told> offline = story.Recorded(curl);
+  for (absl::StatusOr<Told>* told : {&live, &offline}) {
+    ASSERT_TRUE(told->ok()) << told->status();
+    const Told& t = **told;
+    EXPECT_THAT(Failures(t.report), SizeIs(0)) << t.Describe();
+    const std::vector<const JsonValue*> fallback = FindingsOfKind(t.report, "syn_unanswered");
+    ASSERT_THAT(fallback, SizeIs(1)) << t.Describe();
+    EXPECT_NE((*fallback[0])["severity"].string, "failure");
+    EXPECT_EQ((*fallback[0])["flow"]["remote"]["ip"].string, kServerV6);
+    EXPECT_TRUE(absl::StrContains((*fallback[0])["summary"].string, kServerV4))
+        << (*fallback[0])["summary"].string;
+  }
+  EXPECT_TRUE(absl::StrContains(live->netcorr.out, "200")) << live->netcorr.out;
 }
 
 INSTANTIATE_TEST_SUITE_P(IpVersions, ConnectionStory, ::testing::Bool(),

@@ -64,9 +64,10 @@ TEST(NetworldScriptTest, HelpListsEveryFault) {
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->exit_code, 0);
   for (const char* fault :
-       {"no-listener", "udp-closed", "syn-drop-server", "syn-drop-first", "reject-router",
-        "reject-server", "no-route", "client-output-drop", "client-output-reject", "reset-server",
-        "dns-drop", "dns-servfail", "tls-alert", "pmtu-blackhole"}) {
+       {"no-listener", "udp-closed", "syn-drop-server", "syn-drop-server-v6", "syn-drop-first",
+        "reject-router", "reject-server", "no-route", "client-output-drop",
+        "client-output-reject", "reset-server", "dns-drop", "dns-servfail", "tls-alert",
+        "pmtu-blackhole"}) {
     EXPECT_THAT(r->out, HasSubstr(fault));
   }
 }

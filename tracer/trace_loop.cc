@@ -66,7 +66,9 @@ TraceLoop::~TraceLoop() {
 
 void TraceLoop::ProcessEventNow(ProcessEvent::Kind kind, pid_t pid, int status, std::string detail,
                                 pid_t parent) {
-  sink_->OnProcess(ProcessEvent{kind, pid, os_->Now(), status, std::move(detail), parent, {}});
+  ProcessEvent e{kind, pid, os_->Now(), status, std::move(detail), parent, {}};
+  e.ended_by_netcorr = stopping_;
+  sink_->OnProcess(std::move(e));
 }
 
 absl::StatusOr<int> TraceLoop::Run() {

@@ -175,6 +175,7 @@ int RunAnalyzeSession(const Options& options) {
   }
   for (; packet_it != packets_end; ++packet_it) correlator.AddPacket(*packet_it);
   for (Finding& f : correlator.Finish()) findings.push_back(std::move(f));
+  correlator.UpdateFolded(findings);
   correlate::SortByImportance(findings);
 
   auto out = ReportOutput::Open(options.output_path);

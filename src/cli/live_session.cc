@@ -194,6 +194,7 @@ class SessionState : public tracer::EventSink {
       PrintLive(f);
       findings_.push_back(std::move(f));
     }
+    correlator_.UpdateFolded(findings_);
     correlate::SortByImportance(findings_);
   }
 

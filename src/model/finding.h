@@ -77,12 +77,13 @@ struct StreamDetail {
 };
 
 struct RetransmissionDetail {
-  uint32_t count = 0;                  // retransmitted segments (SYN or data) in the call's window
+  uint32_t count = 0;                  // retransmitted segments (SYN or data) in the stall
   TimeNs first_ns = 0;                 // first transmission of the repeated segment
   TimeNs last_ns = 0;                  // last retransmission
   uint32_t largest_retransmitted = 0;  // payload bytes
   uint32_t largest_delivered = 0;      // largest payload acknowledged by the peer
   bool frag_needed_seen = false;       // pmtu: an ICMP frag-needed/packet-too-big was captured
+  std::vector<TimeNs> times;           // when they were sent (the RTO back-off), bounded
 };
 
 struct DnsDetail {
@@ -111,9 +112,10 @@ enum class EvidenceBasis : uint8_t {
 };
 std::string_view EvidenceBasisName(EvidenceBasis basis);  // "syscalls_and_packets", ...
 
-// The later calls the same cause hit after `call` (a stalled upload: every poll that timed out
-// and the send that finally failed), folded into one finding instead of one finding each.
-struct LaterCalls {
+// Calls folded into one finding instead of one finding each: the waits of a stall before the
+// call where the program learned of it (curl polling a stalled upload once a second), or the
+// later calls the same cause hit (every retry of a refused connect).
+struct CallSpan {
   uint32_t count = 0;
   SyscallEvent first;
   SyscallEvent last;
@@ -134,8 +136,12 @@ struct Finding {
   // The later call that revealed or ended the outcome of `call` (getsockopt SO_ERROR, the poll
   // that timed out, the close), when there is one.
   std::optional<SyscallEvent> resolved_by;
-  std::optional<LaterCalls> later_calls;
+  std::optional<CallSpan> stalled_waits;  // timed-out waits of the stall that led to `call`
+  std::optional<CallSpan> later_calls;    // later calls the same cause hit
   EvidenceBasis basis = EvidenceBasis::kSyscallsAndPackets;
+  // The correlator's identity for this cause (not in --json): later calls it folds in are
+  // applied to the reported finding with the same cause_id (Correlator::UpdateFolded).
+  uint64_t cause_id = 0;
 
   std::optional<HandshakeDetail> handshake;
   std::optional<IcmpDetail> icmp;

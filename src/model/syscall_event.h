@@ -80,6 +80,9 @@ struct ProcessEvent {
   std::string detail;  // the program path for kStarted/kExec
   int32_t parent_pid = 0;  // kStarted: the traced process that forked it (0: launched by netcorr)
   std::vector<FdSocket> sockets;  // kAttached: the sockets the process had open at attach time
+  // The process ended (or was detached) after netcorr began to stop tracing (--duration,
+  // Ctrl-C): what it was waiting for, netcorr interrupted; it did not give up by itself.
+  bool ended_by_netcorr = false;
 };
 
 }  // namespace netcorr

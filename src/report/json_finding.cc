@@ -30,6 +30,16 @@ void OptionalObject(JsonWriter& w, std::string_view key, const std::optional<T>&
   w.EndObject();
 }
 
+void WriteCallSpan(JsonWriter& w, std::string_view key, const std::optional<CallSpan>& span) {
+  OptionalObject(w, key, span, [&](const CallSpan& s) {
+    w.Field("count", s.count);
+    w.Key("first");
+    WriteCall(w, s.first);
+    w.Key("last");
+    WriteCall(w, s.last);
+  });
+}
+
 void WriteFindingDetails(JsonWriter& w, const Finding& f) {
   OptionalObject(w, "handshake", f.handshake, [&](const HandshakeDetail& h) {
     w.Key("syn_times_ns");
@@ -59,6 +69,10 @@ void WriteFindingDetails(JsonWriter& w, const Finding& f) {
   });
   OptionalObject(w, "retransmissions", f.retransmissions, [&](const RetransmissionDetail& r) {
     w.Field("count", r.count);
+    w.Key("times_ns");
+    w.BeginArray();
+    for (TimeNs t : r.times) w.Int(t);
+    w.EndArray();
     w.Field("first_ns", r.first_ns);
     w.Field("last_ns", r.last_ns);
     w.Field("largest_retransmitted", r.largest_retransmitted);
@@ -108,18 +122,8 @@ void WriteFinding(JsonWriter& w, const Finding& f, int number) {
   } else {
     w.Null();
   }
-  w.Key("later_calls");
-  if (f.later_calls.has_value()) {
-    w.BeginObject();
-    w.Field("count", f.later_calls->count);
-    w.Key("first");
-    WriteCall(w, f.later_calls->first);
-    w.Key("last");
-    WriteCall(w, f.later_calls->last);
-    w.EndObject();
-  } else {
-    w.Null();
-  }
+  WriteCallSpan(w, "stalled_waits", f.stalled_waits);
+  WriteCallSpan(w, "later_calls", f.later_calls);
   w.Field("based_on", std::string(EvidenceBasisName(f.basis)));
   w.Key("flow");
   if (f.flow.has_value()) {

@@ -167,7 +167,7 @@ TEST(JsonReportTest, EveryKindHasItsNameAndDetails) {
     f.icmp = IcmpDetail{
         false, 3, 10, "host-prohibited", *IpAddress::Parse("10.71.1.1"), IcmpSenderRole::kHop, 0};
     f.stream = StreamDetail{100, 5, 7 * kMs, true, false, false};
-    f.retransmissions = RetransmissionDetail{3, kT0, kT0 + kSec, 1448, 500, false};
+    f.retransmissions = RetransmissionDetail{3, kT0, kT0 + kSec, 1448, 500, false, {kT0 + kSec}};
     f.dns = DnsDetail{0x1a2b, "example.test", 2, "SERVFAIL", 2, true};
     f.tls = TlsDetail{2, 40, "handshake_failure", "example.test", true};
     const JsonValue doc = MustParse(RenderJson(s.Input()));

@@ -231,6 +231,19 @@ void RenderSummary(const ReportInput& in, TimeNs zero, Page& page) {
                        Relative(f.resolved_by->entry_ns, zero)),
           8);
     }
+    // Calls folded into this finding: the waits of the stall before it, the calls after it.
+    auto span = [&](const char* label, const std::optional<CallSpan>& s) {
+      if (!s.has_value()) return;
+      page.Paragraph(absl::StrCat("    ", label, ": ", s->count,
+                                  s->count == 1 ? " call, " : " calls, first ", FormatCall(s->first),
+                                  " at ", Relative(s->first.entry_ns, zero),
+                                  s->count == 1 ? std::string()
+                                                : absl::StrCat(", last at ",
+                                                               Relative(s->last.entry_ns, zero))),
+                     8);
+    };
+    span("stalled waits", f.stalled_waits);
+    span("same cause later", f.later_calls);
     std::string flow = f.flow.has_value() ? absl::StrCat("    flow: ", f.flow->ToString(), "; ")
                                           : std::string("    ");
     absl::StrAppend(&flow,

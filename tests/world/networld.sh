@@ -47,6 +47,7 @@ faults (each applies to IPv4 and IPv6):
   no-listener                 nothing to switch on: a TCP port without listener answers RST
   udp-closed PORT             nothing to switch on: a closed UDP port answers ICMP port-unreachable
   syn-drop-server PORT        server drops SYNs to PORT (connect times out)
+  syn-drop-server-v6 PORT     the same for IPv6 only: a dual-stack client falls back to IPv4
   syn-drop-first PORT         server drops the first SYN from each client to PORT, later ones pass
   reject-router CODE PORT     router answers packets to the server's PORT with ICMP CODE
   reject-server CODE PORT     server answers packets to PORT with ICMP CODE
@@ -339,6 +340,9 @@ cmd_fault() {
     syn-drop-server)
       check_port "${1:-}"
       ipt46 "$s" -A INPUT -p tcp --syn --dport "$1" -j DROP ;;
+    syn-drop-server-v6)
+      check_port "${1:-}"
+      in_ns "$s" ip6tables -w 2 -A INPUT -p tcp --syn --dport "$1" -j DROP ;;
     syn-drop-first)
       check_port "${1:-}"
       # `recent` remembers each source once it has been dropped: the first SYN from a client
