@@ -22,6 +22,9 @@ struct ConnectOutcome {
   int error = 0;      // errno of the outcome; 0 connected or unknown
   FlowKey flow;       // the program's view; local port 0 when unknown
   TimeNs end_ns = 0;  // when the program learnt the outcome
+  // EADDRNOTAVAIL: the local ports the program's flows towards flow.remote hold
+  // (LocalPortsTowards, port_rules.h).
+  uint32_t local_ports_in_use = 0;
 };
 
 // Explains a failed, hung or abandoned connect from its attempt's packets (`attempt`: the SYNs,
