@@ -208,7 +208,7 @@ TEST(JsonReportTest, ArpPacketFields) {
   EXPECT_EQ(p["neighbour"]["sender_ip"].string, "10.71.1.2");
   EXPECT_EQ(p["neighbour"]["sender_mac"].string, "02:00:0a:47:01:02");
   EXPECT_EQ(p["neighbour"]["target_ip"].string, "10.71.1.99");
-  EXPECT_EQ(p["display"].string, "ARP, Request who-has 10.71.1.99 tell 10.71.1.2, length 42");
+  EXPECT_EQ(p["display"].string, "ARP, Request who-has 10.71.1.99 tell 10.71.1.2, length 28");
   EXPECT_EQ(doc["findings"][0]["kind"].string, "neighbour_unreachable");
 }
 

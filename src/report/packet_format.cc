@@ -75,9 +75,12 @@ std::string FormatIcmpError(const IcmpError& e) {
   return out;
 }
 
-// tcpdump -nn's wording: "ARP, Request who-has A tell B", "ARP, Reply A is-at MAC",
-// "ICMP6, neighbor solicitation, who has A", "ICMP6, neighbor advertisement, tgt is A".
-std::string FormatNeighbour(const NeighbourMessage& m, uint32_t wire_len) {
+// tcpdump -nn's wording: "ARP, Request who-has A tell B, length 28", "ARP, Reply A is-at MAC,
+// length 28" (the ARP message's length: the decoder keeps only Ethernet/IPv4 ARP, 28 bytes,
+// whatever the link header), "ICMP6, neighbor solicitation, who has A", "ICMP6, neighbor
+// advertisement, tgt is A".
+std::string FormatNeighbour(const NeighbourMessage& m) {
+  constexpr int kEthernetIpv4ArpLength = 28;
   if (m.v6) {
     return m.is_reply
                ? absl::StrCat("ICMP6, neighbor advertisement, tgt is ", m.target_ip.ToString())
@@ -85,10 +88,11 @@ std::string FormatNeighbour(const NeighbourMessage& m, uint32_t wire_len) {
   }
   if (m.is_reply) {
     return absl::StrCat("ARP, Reply ", m.sender_ip.ToString(), " is-at ",
-                        m.sender_mac ? FormatMac(*m.sender_mac) : "?", ", length ", wire_len);
+                        m.sender_mac ? FormatMac(*m.sender_mac) : "?", ", length ",
+                        kEthernetIpv4ArpLength);
   }
   return absl::StrCat("ARP, Request who-has ", m.target_ip.ToString(), " tell ",
-                      m.sender_ip.ToString(), ", length ", wire_len);
+                      m.sender_ip.ToString(), ", length ", kEthernetIpv4ArpLength);
 }
 
 std::string FormatTcp(const TcpSegment& tcp) {
@@ -159,7 +163,7 @@ std::string TlsAlertLevelName(uint8_t level) {
 }
 
 std::string FormatPacket(const Packet& p) {
-  if (p.neighbour.has_value() && !p.neighbour->v6) return FormatNeighbour(*p.neighbour, p.wire_len);
+  if (p.neighbour.has_value() && !p.neighbour->v6) return FormatNeighbour(*p.neighbour);
   if (p.ip == IpAddress::Family::kNone) {
     return absl::StrCat("non-IP frame", p.interface.empty() ? "" : " on ", p.interface, ", length ",
                         p.wire_len);
@@ -176,7 +180,7 @@ std::string FormatPacket(const Packet& p) {
     return out;
   }
   if (p.neighbour.has_value()) {
-    absl::StrAppend(&out, FormatNeighbour(*p.neighbour, p.wire_len));
+    absl::StrAppend(&out, FormatNeighbour(*p.neighbour));
     return out;
   }
   // Application data decoded on top of TCP or UDP, appended as tcpdump does after a colon.

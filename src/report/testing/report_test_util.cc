@@ -294,7 +294,7 @@ KindScenario ScenarioFor(FindingKind kind) {
       evidence = {1, 2, 3};
       summary = "no host answered ARP for 10.71.1.99 (3 requests in 2.0 s)";
       hint = "10.71.1.99 is down or on another VLAN: check `ip neigh show 10.71.1.99`";
-      s.expected_packet_text = "ARP, Request who-has 10.71.1.99 tell 10.71.1.2, length 42";
+      s.expected_packet_text = "ARP, Request who-has 10.71.1.99 tell 10.71.1.2, length 28";
       break;
     }
     case FindingKind::kUnexplained:
