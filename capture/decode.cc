@@ -12,6 +12,7 @@
 
 namespace netcorr::capture {
 
+using decode_internal::DecodeArp;
 using decode_internal::DecodeIp;
 using decode_internal::DecodeLink;
 using decode_internal::DecodeTransport;
@@ -37,7 +38,11 @@ absl::StatusOr<Packet> DecodePacket(int link_type, absl::Span<const uint8_t> byt
   ByteReader r(bytes);
   NetProto net = NetProto::kNone;
   const bool ok = DecodeLink(link_type, r, net, notes);
-  if (!ok || net == NetProto::kNone) return p;  // not IP (ARP, LLDP, ...): nothing more
+  if (!ok || net == NetProto::kNone) return p;  // not IP nor ARP (LLDP, ...): nothing more
+  if (net == NetProto::kArp) {
+    DecodeArp(r, p, notes);
+    return p;
+  }
 
   IpLayer ip;
   if (!DecodeIp(net, r, ip, notes, /*quoted=*/false)) {

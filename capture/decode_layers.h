@@ -28,7 +28,11 @@ inline void Note(DecodeNotes& notes, bool truncated, const char* where) {
 }
 
 // The network layer as the link layer announces it.
-enum class NetProto { kNone, kIpv4, kIpv6, kByVersion };
+enum class NetProto { kNone, kIpv4, kIpv6, kByVersion, kArp };
+
+// ICMPv6 types of neighbour discovery (RFC 4861 4.3, 4.4).
+inline constexpr uint8_t kIcmpV6NeighbourSolicitation = 135;
+inline constexpr uint8_t kIcmpV6NeighbourAdvertisement = 136;
 
 // decode_link.cc: reads the link-layer header of a frame of `link_type` (one that
 // IsSupportedLinkType accepts) and says in `net` what it carries. Raw IP reads nothing and
@@ -60,6 +64,14 @@ Transport TransportFor(uint8_t proto);
 // decode_transport.cc: the TCP, UDP or ICMP header in `ip.l4` (of a first or only fragment),
 // and the DNS or TLS it carries, into `p`. Other protocols are left alone.
 void DecodeTransport(const IpLayer& ip, Packet& p, DecodeNotes& notes);
+
+// decode_neighbour.cc: an ARP packet (the bytes after the link header) into p.neighbour: only
+// Ethernet/IPv4 requests and replies; other ARP is left out, a cut one is noted.
+void DecodeArp(ByteReader r, Packet& p, DecodeNotes& notes);
+// decode_neighbour.cc: an ICMPv6 neighbour solicitation or advertisement in `l4` (the ICMPv6
+// message of `ip`) into p.neighbour: the target address and a link-layer address option.
+// Other ICMPv6 types are left alone.
+void DecodeNeighbourDiscovery(const IpLayer& ip, ByteReader l4, Packet& p, DecodeNotes& notes);
 
 // decode_dns.cc: appends a DNS label (or a TLS server name) in dig's escaped form.
 void AppendLabel(absl::Span<const uint8_t> label, std::string& out, bool escape_dots = true);

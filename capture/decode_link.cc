@@ -15,6 +15,7 @@ namespace {
 
 constexpr uint16_t kEtherIpv4 = 0x0800;
 constexpr uint16_t kEtherIpv6 = 0x86DD;
+constexpr uint16_t kEtherArp = 0x0806;
 constexpr uint16_t kEtherVlan = 0x8100;
 constexpr uint16_t kEtherQinQ = 0x88A8;
 constexpr uint16_t kEtherQinQOld = 0x9100;
@@ -24,6 +25,7 @@ constexpr int kMaxVlanTags = 4;
 NetProto FromEthertype(uint16_t type) {
   if (type == kEtherIpv4) return NetProto::kIpv4;
   if (type == kEtherIpv6) return NetProto::kIpv6;
+  if (type == kEtherArp) return NetProto::kArp;
   return NetProto::kNone;
 }
 

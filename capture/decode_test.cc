@@ -109,6 +109,122 @@ TEST(DecodeTest, ArpIsNotIp) {
   EXPECT_TRUE(notes.complete());
 }
 
+TEST(DecodeTest, ArpRequestAndReplyOverEthernetAndCookedCapture) {
+  DecodeNotes notes;
+  // Ethernet pads the 28-byte ARP to 46 bytes: the padding is not read.
+  Bytes request = Arp(1, "02:00:0a:47:01:02", "10.71.1.2", "00:00:00:00:00:00", "10.71.1.99");
+  Bytes padded = request;
+  padded.resize(46, 0);
+  Packet p = MustDecode(kLinkEthernet, Ethernet(kEtherArp, padded), &notes);
+  EXPECT_TRUE(notes.complete()) << notes.where;
+  EXPECT_EQ(p.ip, IpAddress::Family::kNone);
+  ASSERT_TRUE(p.neighbour.has_value());
+  EXPECT_FALSE(p.neighbour->v6);
+  EXPECT_FALSE(p.neighbour->is_reply);
+  EXPECT_EQ(p.neighbour->sender_ip, Ip("10.71.1.2"));
+  ASSERT_TRUE(p.neighbour->sender_mac.has_value());
+  EXPECT_EQ(FormatMac(*p.neighbour->sender_mac), "02:00:0a:47:01:02");
+  EXPECT_EQ(p.neighbour->target_ip, Ip("10.71.1.99"));
+  EXPECT_EQ(p.neighbour->resolved(), Ip("10.71.1.99"));
+  EXPECT_FALSE(p.neighbour->IsAddressProbe());
+
+  Packet reply = MustDecode(
+      kLinkLinuxSll2,
+      Sll2(kEtherArp, Arp(2, "02:00:0a:47:01:01", "10.71.1.1", "02:00:0a:47:01:02", "10.71.1.2")),
+      &notes);
+  EXPECT_TRUE(notes.complete()) << notes.where;
+  ASSERT_TRUE(reply.neighbour.has_value());
+  EXPECT_TRUE(reply.neighbour->is_reply);
+  // A reply resolves its sender: the address that was asked about.
+  EXPECT_EQ(reply.neighbour->resolved(), Ip("10.71.1.1"));
+  EXPECT_EQ(FormatMac(*reply.neighbour->target_mac), "02:00:0a:47:01:02");
+}
+
+TEST(DecodeTest, GratuitousArpIsAnAddressProbe) {
+  Packet p = MustDecode(kLinkLinuxSll, Sll(kEtherArp, Arp(1, "02:00:00:00:00:01", "10.71.1.2",
+                                                          "00:00:00:00:00:00", "10.71.1.2")));
+  ASSERT_TRUE(p.neighbour.has_value());
+  EXPECT_TRUE(p.neighbour->IsAddressProbe());
+}
+
+TEST(DecodeTest, TruncatedArpIsNotedAndNotDecoded) {
+  Bytes request = Arp(1, "02:00:0a:47:01:02", "10.71.1.2", "00:00:00:00:00:00", "10.71.1.99");
+  for (size_t cut = 0; cut < request.size(); ++cut) {
+    DecodeNotes notes;
+    Packet p = MustDecode(kLinkLinuxSll2,
+                          Sll2(kEtherArp, Bytes(request.begin(), request.begin() + cut)), &notes);
+    EXPECT_FALSE(p.neighbour.has_value()) << cut;
+    EXPECT_TRUE(notes.truncated) << cut;
+    EXPECT_EQ(notes.where, "arp") << cut;
+  }
+}
+
+TEST(DecodeTest, ArpOfAnotherHardwareIsLeftOut) {
+  Bytes other = Arp(1, "02:00:00:00:00:01", "10.0.0.1", "00:00:00:00:00:00", "10.0.0.2");
+  other[1] = 6;  // IEEE 802 hardware type
+  DecodeNotes notes;
+  Packet p = MustDecode(kLinkEthernet, Ethernet(kEtherArp, other), &notes);
+  EXPECT_FALSE(p.neighbour.has_value());
+  EXPECT_TRUE(notes.complete());
+}
+
+TEST(DecodeTest, NeighbourSolicitationAndAdvertisement) {
+  DecodeNotes notes;
+  Packet ns =
+      MustDecode(kLinkLinuxSll2,
+                 Sll2(kEtherIpv6, Ipv6("fd71:1::2", "ff02::1:ff00:99", 58,
+                                       NeighbourDiscovery(135, "fd71:1::99", "02:00:0a:47:01:02"))),
+                 &notes);
+  EXPECT_TRUE(notes.complete()) << notes.where;
+  EXPECT_EQ(ns.ip, IpAddress::Family::kV6);
+  EXPECT_EQ(ns.transport, Transport::kIcmpV6);
+  EXPECT_FALSE(ns.icmp_error.has_value());
+  ASSERT_TRUE(ns.neighbour.has_value());
+  EXPECT_TRUE(ns.neighbour->v6);
+  EXPECT_FALSE(ns.neighbour->is_reply);
+  EXPECT_EQ(ns.neighbour->sender_ip, Ip("fd71:1::2"));
+  EXPECT_EQ(ns.neighbour->target_ip, Ip("fd71:1::99"));
+  ASSERT_TRUE(ns.neighbour->sender_mac.has_value());
+  EXPECT_EQ(FormatMac(*ns.neighbour->sender_mac), "02:00:0a:47:01:02");
+
+  Packet na = MustDecode(
+      kLinkRaw,
+      Ipv6("fd71:1::1", "fd71:1::2", 58, NeighbourDiscovery(136, "fd71:1::1", "02:00:00:00:00:01")),
+      &notes);
+  EXPECT_TRUE(notes.complete()) << notes.where;
+  ASSERT_TRUE(na.neighbour.has_value());
+  EXPECT_TRUE(na.neighbour->is_reply);
+  EXPECT_EQ(na.neighbour->resolved(), Ip("fd71:1::1"));
+
+  // Duplicate address detection (RFC 4862 5.4.2): from the unspecified address, no option.
+  Packet dad = MustDecode(
+      kLinkRaw, Ipv6("::", "ff02::1:ff00:2", 58, NeighbourDiscovery(135, "fd71:1::2", "")));
+  ASSERT_TRUE(dad.neighbour.has_value());
+  EXPECT_TRUE(dad.neighbour->IsAddressProbe());
+  EXPECT_FALSE(dad.neighbour->sender_mac.has_value());
+}
+
+TEST(DecodeTest, NeighbourDiscoveryBadOptionsAndTruncation) {
+  Bytes ns = NeighbourDiscovery(135, "fd71:1::99", "02:00:0a:47:01:02");
+  Bytes zero_len = ns;
+  zero_len[25] = 0;  // option length 0: RFC 4861 4.6 says discard
+  DecodeNotes notes;
+  Packet p = MustDecode(kLinkRaw, Ipv6("fd71:1::2", "ff02::1:ff00:99", 58, zero_len), &notes);
+  EXPECT_TRUE(notes.malformed);
+  EXPECT_EQ(notes.where, "ndp");
+  ASSERT_TRUE(p.neighbour.has_value());  // the target was read before the bad option
+  EXPECT_FALSE(p.neighbour->sender_mac.has_value());
+
+  for (size_t cut = 8; cut < 24; ++cut) {
+    DecodeNotes n;
+    Packet q = MustDecode(
+        kLinkRaw, Ipv6("fd71:1::2", "ff02::1:ff00:99", 58, Bytes(ns.begin(), ns.begin() + cut)),
+        &n);
+    EXPECT_FALSE(q.neighbour.has_value()) << cut;
+    EXPECT_TRUE(n.truncated) << cut;
+  }
+}
+
 TEST(DecodeTest, Ipv4OptionsAreSkipped) {
   Bytes ip = Ipv4("10.0.0.1", "10.0.0.2", 17, Udp(1234, 53, Dns(7, 0x0100, "a.b", 1)),
                   /*options=*/{0x94, 4, 0, 0, 1, 1, 1, 0});  // router alert + NOPs + EOL

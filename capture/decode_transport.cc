@@ -193,7 +193,10 @@ void DecodeTransport(const IpLayer& ip, Packet& p, DecodeNotes& notes) {
       if (ip.family == IpAddress::Family::kV4) DecodeIcmp(ip, ip.l4, p, notes);
       break;
     case kProtoIcmpV6:
-      if (ip.family == IpAddress::Family::kV6) DecodeIcmp(ip, ip.l4, p, notes);
+      if (ip.family == IpAddress::Family::kV6) {
+        DecodeIcmp(ip, ip.l4, p, notes);
+        DecodeNeighbourDiscovery(ip, ip.l4, p, notes);
+      }
       break;
     default:
       break;

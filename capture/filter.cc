@@ -21,6 +21,16 @@ constexpr char kIcmpErrors[] =
     "icmp[icmptype] == icmp-paramprob)) or "
     "(icmp6 and icmp6[icmp6type] >= 1 and icmp6[icmp6type] <= 4)";
 
+// Address resolution (ARP, ICMPv6 neighbour solicitation 135 / advertisement 136) of every
+// neighbour, not only of the program's next hops: a connect to an absent host fails
+// EHOSTUNREACH with no packet of its flow on the wire, and the requests nobody answered are the
+// only evidence. Narrowing them to next hops would need the traced namespace's routes for each
+// new destination at the moment the filter widens (the gateway, or the destination when
+// on-link); address resolution is a few packets a second at most (the kernel rate-limits its
+// probes), so the whole of it is kept and the correlator picks the next hop's.
+constexpr char kNeighbourDiscovery[] =
+    "arp or (icmp6 and (icmp6[icmp6type] == 135 or icmp6[icmp6type] == 136))";
+
 constexpr char kBroad[] = "tcp or udp";
 
 bool Usable(const FlowTerm& t) {
@@ -59,7 +69,7 @@ CaptureFilter BuildCaptureFilter(absl::Span<const FlowTerm> terms, size_t max_te
   CaptureFilter f;
   f.term_count = unique.size();
   if (unique.size() > max_terms) {
-    f.expression = absl::StrCat(kBroad, " or ", kIcmpErrors);
+    f.expression = absl::StrCat(kBroad, " or ", kIcmpErrors, " or ", kNeighbourDiscovery);
     f.needs_userspace_filtering = true;
     return f;
   }
@@ -67,11 +77,13 @@ CaptureFilter BuildCaptureFilter(absl::Span<const FlowTerm> terms, size_t max_te
   parts.reserve(unique.size() + 1);
   for (const FlowTerm& t : unique) parts.push_back(TermExpression(t));
   parts.push_back(kIcmpErrors);
+  parts.push_back(kNeighbourDiscovery);
   f.expression = absl::StrJoin(parts, " or ");
   return f;
 }
 
 bool PacketMatchesTerms(const Packet& packet, absl::Span<const FlowTerm> terms) {
+  if (packet.neighbour) return true;  // kept whole, as by the kernel filter (above)
   for (const FlowTerm& t : terms) {
     if (!Usable(t)) continue;
     if (packet.icmp_error) {

@@ -37,12 +37,15 @@ struct CaptureFilter {
 
 // The expression for the kernel filter: the terms' packets in both directions, plus every
 // ICMP error (types 3, 11, 12) and ICMPv6 error (types 1-4), which are matched to flows in
-// userspace by the header they quote. No terms: only the ICMP errors.
+// userspace by the header they quote, and all address resolution (ARP, ICMPv6 neighbour
+// solicitations and advertisements), which explains a next hop that never answered. No terms:
+// only the ICMP errors and address resolution.
 CaptureFilter BuildCaptureFilter(absl::Span<const FlowTerm> terms,
                                  size_t max_terms = kMaxFilterTerms);
 
 // Userspace version of the same filter, for the fallback: true if the packet belongs to a
-// term's flow in either direction, or is an ICMP/ICMPv6 error quoting such a flow.
+// term's flow in either direction, is an ICMP/ICMPv6 error quoting such a flow, or is ARP or
+// neighbour discovery.
 bool PacketMatchesTerms(const Packet& packet, absl::Span<const FlowTerm> terms);
 
 }  // namespace netcorr::capture

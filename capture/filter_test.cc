@@ -114,7 +114,7 @@ TEST(FilterTest, CompilesForEveryLinkTypeWithinTheKernelLimit) {
   }
 }
 
-TEST(FilterTest, KernelFilterMatchesTheFlowAndIcmpErrorsOnly) {
+TEST(FilterTest, KernelFilterMatchesTheFlowIcmpErrorsAndAddressResolutionOnly) {
   const CaptureFilter f = BuildCaptureFilter(
       {Connect(Transport::kTcp, "10.71.2.2", 80), Connect(Transport::kTcp, "fd71:2::2", 443)});
   struct Case {
@@ -135,8 +135,16 @@ TEST(FilterTest, KernelFilterMatchesTheFlowAndIcmpErrorsOnly) {
       {"icmp6 too big", Ipv6("fd71:1::1", "fd71:1::2", 58, Icmp(2, 0, 1280, Bytes(48, 0x60))),
        true},
       {"icmp6 echo", Ipv6("fd71:1::1", "fd71:1::2", 58, Icmp(128, 0, 0, {})), false},
-      {"icmp6 neighbor solicit", Ipv6("fd71:1::1", "fd71:1::2", 58, Icmp(135, 0, 0, Bytes(20, 0))),
-       false},
+      // Address resolution of any neighbour: the evidence of a next hop that never answers.
+      {"icmp6 neighbor solicit",
+       Ipv6("fd71:1::2", "ff02::1:ff00:99", 58,
+            NeighbourDiscovery(135, "fd71:1::99", "02:00:00:00:00:01")),
+       true},
+      {"icmp6 neighbor advert",
+       Ipv6("fd71:1::1", "fd71:1::2", 58,
+            NeighbourDiscovery(136, "fd71:1::1", "02:00:00:00:00:02")),
+       true},
+      {"icmp6 router solicit", Ipv6("fd71:1::2", "ff02::2", 58, Icmp(133, 0, 0, {})), false},
   };
   for (int link : {DLT_EN10MB, DLT_LINUX_SLL, DLT_LINUX_SLL2}) {
     Compiled c(link, f.expression);
@@ -149,7 +157,17 @@ TEST(FilterTest, KernelFilterMatchesTheFlowAndIcmpErrorsOnly) {
                                                   : Sll2(type, k.ip);
       EXPECT_EQ(c.Matches(frame), k.want) << k.what << " on link " << link;
     }
+    const Bytes arp = Arp(1, "02:00:00:00:00:01", "10.71.1.2", "00:00:00:00:00:00", "10.71.1.99");
+    const Bytes frame = link == DLT_EN10MB      ? Ethernet(kEtherArp, arp)
+                        : link == DLT_LINUX_SLL ? Sll(kEtherArp, arp)
+                                                : Sll2(kEtherArp, arp);
+    EXPECT_TRUE(c.Matches(frame)) << "ARP request on link " << link;
   }
+  // Without any flow yet, address resolution passes too: the first connect's ARP is not lost.
+  Compiled none(DLT_LINUX_SLL2, BuildCaptureFilter({}).expression);
+  ASSERT_TRUE(none.ok()) << none.error();
+  EXPECT_TRUE(none.Matches(Sll2(
+      kEtherArp, Arp(1, "02:00:00:00:00:01", "10.71.1.2", "00:00:00:00:00:00", "10.71.1.99"))));
 }
 
 TEST(FilterTest, UserspaceMatchFollowsTheSameRules) {
@@ -174,6 +192,17 @@ TEST(FilterTest, UserspaceMatchFollowsTheSameRules) {
       PacketMatchesTerms(decode(Ipv4("10.71.1.1", "10.71.1.2", 1, Icmp(3, 1, 0, ours))), terms));
   EXPECT_FALSE(
       PacketMatchesTerms(decode(Ipv4("10.71.1.1", "10.71.1.2", 1, Icmp(3, 1, 0, theirs))), terms));
+  // Address resolution is kept whole, as by the kernel filter.
+  EXPECT_TRUE(
+      PacketMatchesTerms(decode(Ipv6("fd71:1::2", "ff02::1:ff00:99", 58,
+                                     NeighbourDiscovery(135, "fd71:1::99", "02:00:00:00:00:01"))),
+                         terms));
+  EXPECT_TRUE(
+      PacketMatchesTerms(*DecodePacket(kLinkLinuxSll2,
+                                       Sll2(kEtherArp, Arp(1, "02:00:00:00:00:01", "10.71.1.2",
+                                                           "00:00:00:00:00:00", "10.71.1.99")),
+                                       0, 0),
+                         terms));
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include "correlate/call_decisions.h"
 #include "correlate/path_rules.h"
+#include "correlate/port_rules.h"
 #include "correlate/tcp_connect_rules.h"
 
 namespace netcorr::correlate {
@@ -56,6 +57,7 @@ std::optional<Explanation> DecideConnectCall(Decision& d, FlowTable& flows,
   } else {
     o.flow = d.flow.AsFarAsKnown();
   }
+  if (o.error == EADDRNOTAVAIL) o.local_ports_in_use = LocalPortsTowards(flows, o.flow.remote);
   std::optional<Finding> f;
   if (o.error == 0 && (o.ending == ConnectOutcome::Ending::kReturned ||
                        o.ending == ConnectOutcome::Ending::kResolved)) {

@@ -12,6 +12,7 @@
 #include "correlate/decision_queue.h"
 #include "correlate/flow_state.h"
 #include "correlate/local_addresses.h"
+#include "correlate/neighbour_state.h"
 #include "correlate/pending_connects.h"
 #include "correlate/rule_context.h"
 #include "correlate/socket_table.h"
@@ -24,6 +25,9 @@ namespace {
 
 constexpr TimeNs kSweepIntervalNs = 1'000'000'000;
 constexpr size_t kMaxConnected = 64;
+// Address resolution is kept this long: a UDP socket learns of a failed resolution on a later
+// call (neighbour_rules.h), a connect within the evidence window.
+constexpr TimeNs kNeighbourRetentionNs = 60'000'000'000;
 
 }  // namespace
 
@@ -37,6 +41,7 @@ class Correlator::Impl {
   }
 
   void AddPacket(const Packet& p) {
+    if (p.neighbour) neighbours_.Add(p);
     if (p.ip == IpAddress::Family::kNone) return;
     flows_.Add(p);
     last_time_ = std::max(last_time_, p.ts_ns);
@@ -54,7 +59,7 @@ class Correlator::Impl {
   void UpdateFolded(std::vector<Finding>& reported) const { ledger_.UpdateReported(reported); }
 
  private:
-  RuleContext Context() const { return RuleContext{options_, capture_, local_}; }
+  RuleContext Context() const { return RuleContext{options_, capture_, local_, &neighbours_}; }
   const EvidenceWindow& window() const { return options_.evidence_window; }
 
   void AddWait(const SyscallEvent& call);
@@ -77,6 +82,7 @@ class Correlator::Impl {
   CaptureStats capture_;
   LocalAddresses local_;
   FlowTable flows_;
+  NeighbourTable neighbours_;
   SocketTable sockets_;
   PendingConnects pending_;
   DecisionQueue queue_;
@@ -264,6 +270,7 @@ void Correlator::Impl::Sweep(TimeNs watermark) {
   const size_t forgotten = flows_.Expire(
       closed_before, idle_before, [&](const NormalizedFlowKey& k) { return sockets_.UseOf(k); });
   if (forgotten > 0) sockets_.ForgetExpired(flows_);
+  neighbours_.Expire(std::min(horizon, watermark - kNeighbourRetentionNs));
 }
 
 std::vector<Finding> Correlator::Impl::Advance(TimeNs watermark, bool finish) {

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -9,6 +10,7 @@
 #include "src/model/endpoint.h"
 #include "src/model/finding.h"
 #include "src/model/packet.h"
+#include "src/model/port_range.h"
 #include "src/model/syscall_event.h"
 #include "src/model/time.h"
 
@@ -32,6 +34,9 @@ struct CorrelatorOptions {
   std::vector<IpAddress> local_addresses;
   // The interface the capture listens on ("any" for all); named in `unexplained` reasons.
   std::string capture_interface = "any";
+  // The traced namespace's ephemeral port range, when the session could read it (live);
+  // unset offline. Named in the hint of a connect that found no free local port.
+  std::optional<PortRange> local_port_range;
 };
 
 // Joins a program's socket calls with the packets of its flows and explains each failing,

@@ -6,6 +6,8 @@
 #include "absl/strings/str_cat.h"
 #include "correlate/finding_text.h"
 #include "correlate/icmp_rules.h"
+#include "correlate/neighbour_rules.h"
+#include "correlate/port_rules.h"
 #include "correlate/unexplained.h"
 
 namespace netcorr::correlate {
@@ -131,6 +133,23 @@ std::optional<Finding> DecideConnect(const ConnectOutcome& o, const TcpConnectio
   if (a && remote_side >= 0 && a->RstRefusesSyn(remote_side))
     return RefusedByRst(o, *a, remote_side);
 
+  // Nothing left this host and the kernel gave up on it with EHOSTUNREACH: first whether the
+  // next hop never answered address resolution (its own host-unreachable on lo is no firewall).
+  if (o.error == EHOSTUNREACH && !syn_on_wire) {
+    NeighbourQuestion q{o.call,
+                        o.flow,
+                        o.error,
+                        o.end_ns,
+                        ctx.window().EarliestFor(o.call),
+                        ctx.window().LatestFor(o.end_ns),
+                        o.end_ns - o.call.entry_ns >= ctx.options.neighbour_failure_min_ns,
+                        a ? &a->icmp : nullptr};
+    if (std::optional<Finding> f = DecideNeighbourFailure(q, ctx)) {
+      f->resolved_by = o.resolved_by;
+      return f;
+    }
+  }
+
   // RFC 1122 4.2.3.9: ICMP unreachable codes 2-4 (protocol, port, frag) are hard errors that
   // abort the connection; codes 0, 1, 5 (net, host, source route) are soft errors — TCP keeps
   // retrying and reports the error only when the connect finally gives up (EHOSTUNREACH after
@@ -183,17 +202,7 @@ std::optional<Finding> DecideConnect(const ConnectOutcome& o, const TcpConnectio
                           absl::StrCat("add a route (or a default route) to ", addr,
                                        ": check `ip route get ", addr, "`"));
     case EHOSTUNREACH:
-      if (o.end_ns - o.call.entry_ns >= ctx.options.neighbour_failure_min_ns) {
-        // RFC 1122 2.3.2.2 / RFC 4861 7.3.3: the SYN waits in the neighbour queue while ARP/ND
-        // probes go unanswered; after the probes (~3 s) the kernel drops it and reports
-        // EHOSTUNREACH — the SYN never reaches the capture.
-        return NoPacketSent(o,
-                            absl::StrCat("address resolution (ARP/ND) for the next hop towards ",
-                                         addr, " got no answer"),
-                            absl::StrCat("the next hop towards ", addr,
-                                         " does not answer ARP/neighbour discovery: is it up, on "
-                                         "this link? check `ip neigh`"));
-      }
+      // Immediate (a failed resolution was decided above, neighbour_rules.h): the route says so.
       return NoPacketSent(
           o, absl::StrCat("the route to ", addr, " is unreachable or prohibited"),
           absl::StrCat("check `ip route get ", addr, "` for an unreachable/prohibit route"));
@@ -210,11 +219,10 @@ std::optional<Finding> DecideConnect(const ConnectOutcome& o, const TcpConnectio
       return NoPacketSent(o, "a local firewall (OUTPUT chain) or security policy refused the SYN",
                           absl::StrCat("this host's firewall or security policy forbids TCP to ",
                                        dst, ": check `iptables -S OUTPUT` / `nft list ruleset`"));
-    case EADDRNOTAVAIL:
-      return NoPacketSent(o, "no usable local address or port",
-                          "the local address is not configured here, or the ephemeral port range "
-                          "is exhausted (many TIME_WAIT sockets): check `ss -s` and the bind "
-                          "address");
+    case EADDRNOTAVAIL: {
+      const NoLocalPort why = DescribeNoLocalPort(o.flow, o.local_ports_in_use, ctx);
+      return NoPacketSent(o, why.why, why.hint);
+    }
     case ENETDOWN:
       return NoPacketSent(o, "the outgoing interface is down",
                           "bring the interface up: check `ip link`");

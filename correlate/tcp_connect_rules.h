@@ -26,6 +26,9 @@ struct ConnectOutcome {
   // address) that succeeded while this one failed or was abandoned (RFC 8305 Happy Eyeballs, a
   // client trying the next address): the connect that succeeded.
   std::optional<SyscallEvent> superseded_by;
+  // EADDRNOTAVAIL: the local ports the program's flows towards flow.remote hold
+  // (LocalPortsTowards, port_rules.h).
+  uint32_t local_ports_in_use = 0;
 };
 
 // Explains a failed, hung or abandoned connect from its attempt's packets (`attempt`: the SYNs,

@@ -77,6 +77,30 @@ Packet IcmpPacket(uint64_t id, TimeNs ts, const IpAddress& sender, const IpAddre
   return p;
 }
 
+Packet NeighbourPacket(uint64_t id, TimeNs ts, const IpAddress& asker, const IpAddress& target,
+                       bool reply) {
+  const bool v6 = asker.is_v6();
+  NeighbourMessage m;
+  m.v6 = v6;
+  m.is_reply = reply;
+  m.sender_ip = reply ? target : asker;
+  m.target_ip = v6 || !reply ? target : asker;
+  m.sender_mac = MacAddress{0x02, 0, 0, 0, 0, static_cast<uint8_t>(reply ? 2 : 1)};
+  Packet p;
+  if (v6) {
+    // RFC 4861 4.3: solicitations go to the target's solicited-node multicast address.
+    p = Base(id, ts, Endpoint{m.sender_ip, 0}, Endpoint{reply ? asker : Ip("ff02::1:ff00:1"), 0},
+             Transport::kIcmpV6);
+  } else {
+    p.id = id;
+    p.ts_ns = ts;
+    p.interface = "eth0";
+    p.wire_len = p.captured_len = 42;
+  }
+  p.neighbour = m;
+  return p;
+}
+
 Packet DnsPacket(uint64_t id, TimeNs ts, const Endpoint& src, const Endpoint& dst, uint16_t dns_id,
                  bool response, std::string_view name, uint8_t rcode) {
   Packet p = UdpPacket(id, ts, src, dst, 40);

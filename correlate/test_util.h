@@ -9,6 +9,7 @@
 
 #include "correlate/correlator.h"
 #include "correlate/local_addresses.h"
+#include "correlate/neighbour_state.h"
 #include "correlate/rule_context.h"
 #include "src/model/endpoint.h"
 #include "src/model/packet.h"
@@ -50,6 +51,11 @@ Packet TlsHelloPacket(uint64_t id, TimeNs ts, const Endpoint& src, const Endpoin
 Packet TlsAlertPacket(uint64_t id, TimeNs ts, const Endpoint& src, const Endpoint& dst,
                       uint32_t seq, uint32_t ack, uint8_t level, uint8_t description);
 
+// An ARP request (v4) or neighbour solicitation (v6) from `asker` for `target`, or the reply /
+// advertisement of `target` to `asker`.
+Packet NeighbourPacket(uint64_t id, TimeNs ts, const IpAddress& asker, const IpAddress& target,
+                       bool reply = false);
+
 SocketIdentity TcpSocket(uint64_t inode, std::optional<Endpoint> local,
                          std::optional<Endpoint> remote);
 SocketIdentity UdpSocket(uint64_t inode, std::optional<Endpoint> local,
@@ -64,7 +70,8 @@ struct TestContext {
   CorrelatorOptions options;
   CaptureStats capture;
   LocalAddresses local;
-  RuleContext get() const { return RuleContext{options, capture, local}; }
+  NeighbourTable neighbours;
+  RuleContext get() const { return RuleContext{options, capture, local, &neighbours}; }
 };
 
 }  // namespace netcorr::correlate::testing

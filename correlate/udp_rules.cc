@@ -7,6 +7,7 @@
 #include "correlate/dns_rules.h"
 #include "correlate/finding_text.h"
 #include "correlate/icmp_rules.h"
+#include "correlate/neighbour_rules.h"
 #include "correlate/unexplained.h"
 
 namespace netcorr::correlate {
@@ -26,6 +27,17 @@ const IcmpRecord* LatestIcmp(const FlowRecord& record, TimeNs from, TimeNs until
     best = &r;
   }
   return best;
+}
+
+// How far back a UDP call's failed resolution may have begun: the kernel probes for about 3 s
+// (three unanswered probes a second apart) after the send that queued the datagram.
+constexpr TimeNs kResolutionLookbackNs = 10'000'000'000;
+
+bool AnySentSince(const std::vector<PacketRef>& sent, TimeNs since) {
+  for (const PacketRef& r : sent) {
+    if (r.ts >= since) return true;
+  }
+  return false;
 }
 
 Finding NoDatagramSent(const SyscallEvent& call, const FlowKey& flow, const std::string& why,
@@ -79,6 +91,16 @@ std::optional<Finding> DecideUdpError(const SyscallEvent& call, const FlowKey& f
     case ENETUNREACH:
     case EACCES:
     case EPERM: {
+      if (err == EHOSTUNREACH && !AnySentSince(sent, call.entry_ns - kResolutionLookbackNs)) {
+        // A connected UDP socket learns of its next hop's failed resolution on the call after
+        // the send that queued the datagram (this host's own ICMP sets the socket error), so
+        // the ARP/ND requests can be seconds older than this call.
+        const std::vector<IcmpRecord>* icmp = record ? &record->udp.icmp : nullptr;
+        const bool told = icmp != nullptr && !LocalHostUnreachable(*icmp, flow, ctx).empty();
+        NeighbourQuestion q{call,  flow, err, call.exit_ns, call.entry_ns - kResolutionLookbackNs,
+                            until, told, icmp};
+        if (std::optional<Finding> f = DecideNeighbourFailure(q, ctx)) return f;
+      }
       const IcmpRecord* icmp =
           record ? LatestIcmp(*record, record->first_ts, until,
                               [](IcmpClass c) { return c != IcmpClass::kFragNeeded; })

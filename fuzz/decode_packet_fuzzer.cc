@@ -1,5 +1,6 @@
-// Fuzzes the whole decoder stack: link layer, IP, TCP/UDP, ICMP quoting, DNS and TLS, plus
-// the userspace flow matcher that runs on decoded packets. The first byte picks the link type.
+// Fuzzes the whole decoder stack: link layer, ARP, IP, TCP/UDP, ICMP quoting, ICMPv6
+// neighbour discovery, DNS and TLS, plus the userspace flow matcher that runs on decoded
+// packets. The first byte picks the link type.
 #include <cstddef>
 #include <cstdint>
 
@@ -19,6 +20,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!p.ok()) __builtin_trap();  // every link type in kLinks is supported
   if (p->tcp) (void)p->tcp->FlagsString();
   if (p->icmp_error) (void)p->icmp_error->Describe();
+  if (p->neighbour) {
+    (void)p->neighbour->resolved();
+    (void)p->neighbour->IsAddressProbe();
+    if (p->neighbour->sender_mac) (void)netcorr::FormatMac(*p->neighbour->sender_mac);
+  }
   FlowTerm term;
   term.transport = p->transport;
   term.remote = p->dst;

@@ -80,6 +80,17 @@ std::vector<Named> Packets() {
       {"raw_ipv6_ext_headers", kRaw, v6_ext},
       {"raw_ipv4_fragment", kRaw, v4_frag},
       {"eth_arp", kEth, Ethernet(kEtherArp, Bytes(28, 0))},
+      {"eth_arp_request", kEth,
+       Ethernet(kEtherArp,
+                Arp(1, "02:00:0a:47:01:02", "10.71.1.2", "00:00:00:00:00:00", "10.71.1.99"))},
+      {"sll2_arp_reply", kSll2,
+       Sll2(kEtherArp, Arp(2, "02:00:0a:47:01:01", "10.71.1.1", "02:00:0a:47:01:02", "10.71.1.2"))},
+      {"raw_ndp_solicitation", kRaw,
+       Ipv6("fd71:1::2", "ff02::1:ff00:99", 58,
+            NeighbourDiscovery(135, "fd71:1::99", "02:00:0a:47:01:02"))},
+      {"sll_ndp_advertisement", kSll,
+       Sll(kEtherIpv6, Ipv6("fd71:1::1", "fd71:1::2", 58,
+                            NeighbourDiscovery(136, "fd71:1::1", "02:00:0a:47:01:01")))},
   };
 }
 

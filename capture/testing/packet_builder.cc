@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 
+#include <cstdio>
 #include <cstdlib>
 
 namespace netcorr::capture::testing {
@@ -177,6 +178,49 @@ Bytes Icmp(uint8_t type, uint8_t code, uint32_t rest, const Bytes& quoted) {
   Bytes b = {type, code, 0, 0};
   Put32(b, rest);
   Append(b, quoted);
+  return b;
+}
+
+namespace {
+
+Bytes Mac(const std::string& text) {
+  Bytes b;
+  unsigned v[6] = {};
+  if (std::sscanf(text.c_str(), "%x:%x:%x:%x:%x:%x", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5]) ==
+      6) {
+    for (unsigned x : v) b.push_back(static_cast<uint8_t>(x));
+  } else {
+    b.assign(6, 0);
+  }
+  return b;
+}
+
+}  // namespace
+
+Bytes Arp(uint16_t op, const std::string& sender_mac, const std::string& sender_ip,
+          const std::string& target_mac, const std::string& target_ip) {
+  Bytes b;
+  Put16(b, 1);       // Ethernet
+  Put16(b, 0x0800);  // IPv4
+  b.push_back(6);
+  b.push_back(4);
+  Put16(b, op);
+  Append(b, Mac(sender_mac));
+  Append(b, Addr(AF_INET, sender_ip));
+  Append(b, Mac(target_mac));
+  Append(b, Addr(AF_INET, target_ip));
+  return b;
+}
+
+Bytes NeighbourDiscovery(uint8_t type, const std::string& target, const std::string& mac) {
+  Bytes b = {type, 0, 0, 0};
+  Put32(b, type == 136 ? 0x60000000 : 0);  // NA: solicited + override
+  Append(b, Addr(AF_INET6, target));
+  if (!mac.empty()) {
+    b.push_back(type == 135 ? 1 : 2);
+    b.push_back(1);  // 8 bytes
+    Append(b, Mac(mac));
+  }
   return b;
 }
 

@@ -42,6 +42,13 @@ Bytes Tcp(uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack, uint8_t fl
 Bytes LinuxSynOptions(uint16_t mss, uint32_t ts_val, uint32_t ts_ecr, uint8_t wscale);
 Bytes Udp(uint16_t sport, uint16_t dport, const Bytes& payload);
 Bytes Icmp(uint8_t type, uint8_t code, uint32_t rest, const Bytes& quoted);
+// ARP for IPv4 over Ethernet: op 1 request, 2 reply; MACs as "02:00:00:00:00:01".
+Bytes Arp(uint16_t op, const std::string& sender_mac, const std::string& sender_ip,
+          const std::string& target_mac, const std::string& target_ip);
+// ICMPv6 neighbour solicitation (type 135) or advertisement (136) for `target`, with a source
+// (NS) or target (NA) link-layer address option when `mac` is not empty. The ICMPv6 message
+// only: wrap it in Ipv6(..., 58, ...).
+Bytes NeighbourDiscovery(uint8_t type, const std::string& target, const std::string& mac);
 
 // DNS message with one question. flags: QR/opcode/rcode as on the wire.
 Bytes Dns(uint16_t id, uint16_t flags, const std::string& qname, uint16_t qtype,

@@ -52,6 +52,10 @@ absl::StatusOr<CapturePlace> DecideCapturePlace(const Options& options) {
   auto addresses = AddressesInNetns(place.netns_path);
   if (addresses.ok()) {
     place.local_addresses = *addresses;
+    // Only a hint's detail: a namespace whose /proc/sys cannot be read goes without it.
+    if (absl::StatusOr<PortRange> range = LocalPortRangeInNetns(place.netns_path); range.ok()) {
+      place.local_port_range = *range;
+    }
     return place;
   }
   if (absl::IsNotFound(addresses.status()) && options.mode == Mode::kLaunch) {

@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "src/cli/options.h"
 #include "src/model/endpoint.h"
+#include "src/model/port_range.h"
 #include "src/report/report.h"
 
 namespace netcorr::cli {
@@ -24,6 +25,8 @@ struct CapturePlace {
   std::string where;
   // The namespace's addresses, which tell the correlator this host's own ICMP errors apart.
   std::vector<IpAddress> local_addresses;
+  // Its ephemeral port range, when readable.
+  std::optional<PortRange> local_port_range;
   // Attach: the first process's namespaces, read before attaching.
   std::optional<report::TargetNamespace> target;
   // Set when netcorr may not enter the namespace: the one line to print, and the report's

@@ -367,6 +367,7 @@ int RunLiveSession(const Options& options) {
   for (const std::string& warning : place->warnings) Warn(warning);
   correlate::CorrelatorOptions correlator_options;
   correlator_options.local_addresses = place->local_addresses;
+  correlator_options.local_port_range = place->local_port_range;
   correlator_options.capture_interface =
       options.interfaces.empty() ? "any" : absl::StrJoin(options.interfaces, ",");
 

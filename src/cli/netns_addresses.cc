@@ -9,10 +9,13 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <optional>
+#include <string_view>
 #include <thread>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "src/model/port_range.h"
 
 namespace netcorr::cli {
 
@@ -40,13 +43,13 @@ absl::StatusOr<std::vector<IpAddress>> AddressesHere() {
   return out;
 }
 
-}  // namespace
-
-absl::StatusOr<std::vector<IpAddress>> AddressesInNetns(const std::string& netns_path) {
-  if (netns_path.empty()) return AddressesHere();
-  // setns() changes only the calling thread's namespace: do it on a thread of its own so the
-  // rest of netcorr stays where it is.
-  absl::StatusOr<std::vector<IpAddress>> result = absl::InternalError("not run");
+// Runs `read` on a thread of its own inside `netns_path` (empty: right here): setns() changes
+// only the calling thread's namespace, so the rest of netcorr stays where it is. /proc/sys/net
+// answers for the namespace of the thread that reads it.
+template <typename T>
+absl::StatusOr<T> InNetns(const std::string& netns_path, absl::StatusOr<T> (*read)()) {
+  if (netns_path.empty()) return read();
+  absl::StatusOr<T> result = absl::InternalError("not run");
   std::thread worker([&] {
     const int fd = open(netns_path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
@@ -60,10 +63,34 @@ absl::StatusOr<std::vector<IpAddress>> AddressesInNetns(const std::string& netns
       result = absl::ErrnoToStatus(saved, absl::StrCat("setns ", netns_path));
       return;
     }
-    result = AddressesHere();
+    result = read();
   });
   worker.join();
   return result;
+}
+
+absl::StatusOr<PortRange> PortRangeHere() {
+  constexpr char kPath[] = "/proc/sys/net/ipv4/ip_local_port_range";
+  const int fd = open(kPath, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return absl::ErrnoToStatus(errno, absl::StrCat("open ", kPath));
+  char buf[64];
+  const ssize_t n = read(fd, buf, sizeof(buf));
+  const int saved = errno;
+  close(fd);
+  if (n < 0) return absl::ErrnoToStatus(saved, absl::StrCat("read ", kPath));
+  std::optional<PortRange> range = ParsePortRange(std::string_view(buf, static_cast<size_t>(n)));
+  if (!range) return absl::DataLossError(absl::StrCat(kPath, ": not a port range"));
+  return *range;
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<IpAddress>> AddressesInNetns(const std::string& netns_path) {
+  return InNetns(netns_path, &AddressesHere);
+}
+
+absl::StatusOr<PortRange> LocalPortRangeInNetns(const std::string& netns_path) {
+  return InNetns(netns_path, &PortRangeHere);
 }
 
 }  // namespace netcorr::cli

@@ -26,6 +26,7 @@ enum class FindingKind : uint8_t {
   kRetransmissions,
   kPmtuBlackhole,
   kUnexplained,
+  kNeighbourUnreachable,
 };
 
 // "refused_by_rst", "syn_unanswered", ... (the --json names).
@@ -103,6 +104,17 @@ struct TlsDetail {
   bool from_peer = true;
 };
 
+// neighbour_unreachable: the address resolution (ARP / ICMPv6 neighbour solicitation) of the
+// next hop that nobody answered.
+struct NeighbourDetail {
+  IpAddress next_hop;     // the destination when on the link, else the gateway
+  bool v6 = false;        // neighbour solicitations (true) or ARP (false)
+  uint32_t requests = 0;  // requests captured for it during the call
+  TimeNs first_ns = 0;    // first and last of them
+  TimeNs last_ns = 0;
+  bool answered = false;  // a reply came (never, for neighbour_unreachable)
+};
+
 // What a finding could be decided from. Offline without a capture there are no packets; a flow
 // the program drove through io_uring has packets but no call ptrace could see.
 enum class EvidenceBasis : uint8_t {
@@ -149,6 +161,7 @@ struct Finding {
   std::optional<RetransmissionDetail> retransmissions;
   std::optional<DnsDetail> dns;
   std::optional<TlsDetail> tls;
+  std::optional<NeighbourDetail> neighbour;
   std::string unexplained_reason;  // kUnexplained: why the evidence is missing
 };
 

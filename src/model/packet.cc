@@ -1,6 +1,7 @@
 #include "src/model/packet.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 
 namespace netcorr {
@@ -47,6 +48,17 @@ std::string IcmpError::Describe() const {
   if (type == 3) return "hop-limit-exceeded";
   if (type == 4) return "parameter-problem";
   return absl::StrCat("icmpv6-type-", static_cast<int>(type), "-code-", static_cast<int>(code));
+}
+
+bool NeighbourMessage::IsAddressProbe() const {
+  if (is_reply) return false;
+  if (sender_ip.is_unspecified() || !sender_ip.is_set()) return true;
+  return !v6 && sender_ip == target_ip;
+}
+
+std::string FormatMac(const MacAddress& mac) {
+  return absl::StrFormat("%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4],
+                         mac[5]);
 }
 
 }  // namespace netcorr

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -83,6 +84,33 @@ struct TlsRecordInfo {
   std::optional<TlsClientHello> client_hello;
 };
 
+// Address resolution of a neighbour on the link: an ARP packet (RFC 826, IPv4 over Ethernet) or
+// an ICMPv6 neighbour solicitation / advertisement (RFC 4861 4.3, 4.4). A connect whose next hop
+// never answers these fails EHOSTUNREACH with nothing of its flow on the wire.
+using MacAddress = std::array<uint8_t, 6>;
+struct NeighbourMessage {
+  bool v6 = false;
+  bool is_reply = false;  // ARP reply / neighbour advertisement; else request / solicitation
+  // ARP: the sender's protocol and hardware address. ND: the IPv6 source and, when the message
+  // carries it, the source (NS) or target (NA) link-layer address option.
+  IpAddress sender_ip;
+  std::optional<MacAddress> sender_mac;
+  // ARP: the target protocol address (the address asked about, or answered for a reply's
+  // requester). ND: the target address field, the address being resolved or advertised.
+  IpAddress target_ip;
+  std::optional<MacAddress> target_mac;  // ARP only (all zero in a request)
+
+  // The address this message resolves or asks about: the target of a request, the sender of an
+  // ARP reply, the target of an advertisement.
+  const IpAddress& resolved() const { return !v6 && is_reply ? sender_ip : target_ip; }
+  // RFC 5227 / RFC 4862 5.4: an announcement or duplicate address probe (ARP with sender ==
+  // target or sender 0.0.0.0, NS from the unspecified address) resolves no neighbour.
+  bool IsAddressProbe() const;
+};
+
+// "02:00:0a:47:01:02".
+std::string FormatMac(const MacAddress& mac);
+
 // One captured packet, decoded into host-order values. The correlator sees only this.
 struct Packet {
   uint64_t id = 0;  // 1-based position in the capture, as Wireshark numbers frames
@@ -102,6 +130,7 @@ struct Packet {
   std::optional<IcmpError> icmp_error;
   std::optional<DnsMessage> dns;
   std::optional<TlsRecordInfo> tls;
+  std::optional<NeighbourMessage> neighbour;  // ARP (ip kNone) or ICMPv6 NS/NA
 
   // The flow this packet belongs to, seen from its sender.
   FlowKey SenderFlow() const { return FlowKey{transport, src, dst}; }

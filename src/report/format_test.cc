@@ -30,6 +30,31 @@ TEST(FormatPacketTest, TcpLikeTcpdump) {
             "1460], length 0");
 }
 
+TEST(FormatPacketTest, AddressResolutionLikeTcpdump) {
+  Packet arp;
+  arp.wire_len = 44;  // a cooked-capture header in front: tcpdump still says 28
+  NeighbourMessage m;
+  m.is_reply = true;
+  m.sender_ip = *IpAddress::Parse("10.71.1.1");
+  m.sender_mac = MacAddress{0x02, 0, 0x0a, 0x47, 0x01, 0x01};
+  m.target_ip = *IpAddress::Parse("10.71.1.2");
+  arp.neighbour = m;
+  EXPECT_EQ(FormatPacket(arp), "ARP, Reply 10.71.1.1 is-at 02:00:0a:47:01:01, length 28");
+
+  Packet ns;
+  ns.ip = IpAddress::Family::kV6;
+  ns.transport = Transport::kIcmpV6;
+  ns.src = Endpoint{*IpAddress::Parse("fd71:1::2"), 0};
+  ns.dst = Endpoint{*IpAddress::Parse("ff02::1:ff00:99"), 0};
+  NeighbourMessage s;
+  s.v6 = true;
+  s.sender_ip = ns.src.addr;
+  s.target_ip = *IpAddress::Parse("fd71:1::99");
+  ns.neighbour = s;
+  EXPECT_EQ(FormatPacket(ns),
+            "fd71:1::2 > ff02::1:ff00:99: ICMP6, neighbor solicitation, who has fd71:1::99");
+}
+
 TEST(FormatPacketTest, TcpOptionsShowMssAndWindowScale) {
   Packet syn = Tcp(1, kT0, kLocalEp, kThem, kTcpSyn, 123);
   syn.tcp->window_scale = 10;

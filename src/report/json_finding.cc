@@ -96,6 +96,14 @@ void WriteFindingDetails(JsonWriter& w, const Finding& f) {
     w.Field("sni", t.sni);
     w.Field("from_peer", t.from_peer);
   });
+  OptionalObject(w, "neighbour", f.neighbour, [&](const NeighbourDetail& n) {
+    w.Field("next_hop", n.next_hop.ToString());
+    w.Field("v6", n.v6);
+    w.Field("requests", n.requests);
+    w.Field("first_ns", n.first_ns);
+    w.Field("last_ns", n.last_ns);
+    w.Field("answered", n.answered);
+  });
   w.Key("unexplained_reason");
   if (f.kind == FindingKind::kUnexplained || !f.unexplained_reason.empty()) {
     w.String(f.unexplained_reason);

@@ -137,6 +137,28 @@ void WritePacket(JsonWriter& w, const Packet& p, const std::vector<int>* evidenc
   } else {
     w.Null();
   }
+  w.Key("neighbour");
+  if (p.neighbour.has_value()) {
+    const NeighbourMessage& n = *p.neighbour;
+    const auto mac = [&w](std::string_view key, const std::optional<MacAddress>& m) {
+      w.Key(key);
+      if (m.has_value()) {
+        w.String(FormatMac(*m));
+      } else {
+        w.Null();
+      }
+    };
+    w.BeginObject();
+    w.Field("v6", n.v6);
+    w.Field("op", std::string(n.is_reply ? "reply" : "request"));
+    w.Field("sender_ip", n.sender_ip.ToString());
+    mac("sender_mac", n.sender_mac);
+    w.Field("target_ip", n.target_ip.ToString());
+    mac("target_mac", n.target_mac);
+    w.EndObject();
+  } else {
+    w.Null();
+  }
   w.Field("display", FormatPacket(p));
   w.Key("evidence_for");
   w.BeginArray();

@@ -160,7 +160,8 @@ TEST(JsonReportTest, EveryKindHasItsNameAndDetails) {
        {FindingKind::kRefusedByRst, FindingKind::kSynUnanswered, FindingKind::kIcmpUnreachable,
         FindingKind::kNoPacketSent, FindingKind::kResetByPeer, FindingKind::kClosedByPeer,
         FindingKind::kNoResponse, FindingKind::kDnsError, FindingKind::kTlsAlert,
-        FindingKind::kRetransmissions, FindingKind::kPmtuBlackhole, FindingKind::kUnexplained}) {
+        FindingKind::kRetransmissions, FindingKind::kPmtuBlackhole, FindingKind::kUnexplained,
+        FindingKind::kNeighbourUnreachable}) {
     KindScenario s = ScenarioFor(kind);
     Finding& f = s.findings[0];
     f.handshake = HandshakeDetail{{kT0 + 1, kT0 + 2}, 2, false, true};
@@ -170,6 +171,8 @@ TEST(JsonReportTest, EveryKindHasItsNameAndDetails) {
     f.retransmissions = RetransmissionDetail{3, kT0, kT0 + kSec, 1448, 500, false, {kT0 + kSec}};
     f.dns = DnsDetail{0x1a2b, "example.test", 2, "SERVFAIL", 2, true};
     f.tls = TlsDetail{2, 40, "handshake_failure", "example.test", true};
+    f.neighbour =
+        NeighbourDetail{*IpAddress::Parse("10.71.1.99"), false, 3, kT0, kT0 + 2 * kSec, false};
     const JsonValue doc = MustParse(RenderJson(s.Input()));
     const JsonValue& j = doc["findings"][0];
     EXPECT_EQ(j["kind"].string, FindingKindName(kind));
@@ -179,6 +182,10 @@ TEST(JsonReportTest, EveryKindHasItsNameAndDetails) {
     EXPECT_EQ(j["retransmissions"]["last_ns"].int_value, kT0 + kSec);
     EXPECT_EQ(j["dns"]["rcode_name"].string, "SERVFAIL");
     EXPECT_EQ(j["tls"]["description_name"].string, "handshake_failure");
+    EXPECT_EQ(j["neighbour"]["next_hop"].string, "10.71.1.99");
+    EXPECT_EQ(j["neighbour"]["requests"].int_value, 3);
+    EXPECT_EQ(j["neighbour"]["last_ns"].int_value, kT0 + 2 * kSec);
+    EXPECT_FALSE(j["neighbour"]["answered"].boolean);
     if (kind == FindingKind::kUnexplained) {
       EXPECT_EQ(j["unexplained_reason"].string, "capture dropped 12 packets");
     }
@@ -189,6 +196,20 @@ TEST(JsonReportTest, EveryKindHasItsNameAndDetails) {
       EXPECT_EQ(p["evidence_for"].size(), cited ? 1u : 0u);
     }
   }
+}
+
+TEST(JsonReportTest, ArpPacketFields) {
+  const JsonValue doc =
+      MustParse(RenderJson(ScenarioFor(FindingKind::kNeighbourUnreachable).Input()));
+  const JsonValue& p = doc["packets"][0];
+  EXPECT_TRUE(p["ip"].is_null());
+  EXPECT_FALSE(p["neighbour"]["v6"].boolean);
+  EXPECT_EQ(p["neighbour"]["op"].string, "request");
+  EXPECT_EQ(p["neighbour"]["sender_ip"].string, "10.71.1.2");
+  EXPECT_EQ(p["neighbour"]["sender_mac"].string, "02:00:0a:47:01:02");
+  EXPECT_EQ(p["neighbour"]["target_ip"].string, "10.71.1.99");
+  EXPECT_EQ(p["display"].string, "ARP, Request who-has 10.71.1.99 tell 10.71.1.2, length 28");
+  EXPECT_EQ(doc["findings"][0]["kind"].string, "neighbour_unreachable");
 }
 
 TEST(JsonReportTest, DnsAndTlsPacketFields) {
@@ -274,7 +295,8 @@ TEST(JsonReportTest, EveryFieldWrittenIsDocumented) {
   ReportInput with_namespace = s.Input();
   with_namespace.session.target_namespace = TargetNamespace{};
   CollectKeys(MustParse(RenderJson(with_namespace)), keys);
-  for (FindingKind kind : {FindingKind::kDnsError, FindingKind::kTlsAlert}) {
+  for (FindingKind kind :
+       {FindingKind::kDnsError, FindingKind::kTlsAlert, FindingKind::kNeighbourUnreachable}) {
     CollectKeys(MustParse(RenderJson(ScenarioFor(kind).Input())), keys);
   }
   KindScenario rich = ScenarioFor(FindingKind::kRefusedByRst);
@@ -285,6 +307,7 @@ TEST(JsonReportTest, EveryFieldWrittenIsDocumented) {
   f.retransmissions = RetransmissionDetail{};
   f.dns = DnsDetail{};
   f.tls = TlsDetail{};
+  f.neighbour = NeighbourDetail{};
   f.resolved_by = f.call;
   f.resolved_by->waited = {FdSocket{3, SocketOf(TcpFlow("10.71.1.2", 1, "10.71.2.2", 2))}};
   CollectKeys(MustParse(RenderJson(rich.Input())), keys);

@@ -75,6 +75,26 @@ std::string FormatIcmpError(const IcmpError& e) {
   return out;
 }
 
+// tcpdump -nn's wording: "ARP, Request who-has A tell B, length 28", "ARP, Reply A is-at MAC,
+// length 28" (the ARP message's length: the decoder keeps only Ethernet/IPv4 ARP, 28 bytes,
+// whatever the link header), "ICMP6, neighbor solicitation, who has A", "ICMP6, neighbor
+// advertisement, tgt is A".
+std::string FormatNeighbour(const NeighbourMessage& m) {
+  constexpr int kEthernetIpv4ArpLength = 28;
+  if (m.v6) {
+    return m.is_reply
+               ? absl::StrCat("ICMP6, neighbor advertisement, tgt is ", m.target_ip.ToString())
+               : absl::StrCat("ICMP6, neighbor solicitation, who has ", m.target_ip.ToString());
+  }
+  if (m.is_reply) {
+    return absl::StrCat("ARP, Reply ", m.sender_ip.ToString(), " is-at ",
+                        m.sender_mac ? FormatMac(*m.sender_mac) : "?", ", length ",
+                        kEthernetIpv4ArpLength);
+  }
+  return absl::StrCat("ARP, Request who-has ", m.target_ip.ToString(), " tell ",
+                      m.sender_ip.ToString(), ", length ", kEthernetIpv4ArpLength);
+}
+
 std::string FormatTcp(const TcpSegment& tcp) {
   std::string out = absl::StrCat("Flags [", TcpFlagLetters(tcp.flags), "], seq ", tcp.seq);
   if (tcp.payload_len > 0) absl::StrAppend(&out, ":", tcp.seq + tcp.payload_len);
@@ -143,6 +163,7 @@ std::string TlsAlertLevelName(uint8_t level) {
 }
 
 std::string FormatPacket(const Packet& p) {
+  if (p.neighbour.has_value() && !p.neighbour->v6) return FormatNeighbour(*p.neighbour);
   if (p.ip == IpAddress::Family::kNone) {
     return absl::StrCat("non-IP frame", p.interface.empty() ? "" : " on ", p.interface, ", length ",
                         p.wire_len);
@@ -156,6 +177,10 @@ std::string FormatPacket(const Packet& p) {
   }
   if (p.icmp_error.has_value()) {
     absl::StrAppend(&out, FormatIcmpError(*p.icmp_error));
+    return out;
+  }
+  if (p.neighbour.has_value()) {
+    absl::StrAppend(&out, FormatNeighbour(*p.neighbour));
     return out;
   }
   // Application data decoded on top of TCP or UDP, appended as tcpdump does after a colon.

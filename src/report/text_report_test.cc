@@ -14,10 +14,11 @@ namespace {
 using namespace testing;  // NOLINT: the test builders
 
 constexpr FindingKind kAllKinds[] = {
-    FindingKind::kRefusedByRst,    FindingKind::kSynUnanswered, FindingKind::kIcmpUnreachable,
-    FindingKind::kNoPacketSent,    FindingKind::kResetByPeer,   FindingKind::kClosedByPeer,
-    FindingKind::kNoResponse,      FindingKind::kDnsError,      FindingKind::kTlsAlert,
-    FindingKind::kRetransmissions, FindingKind::kPmtuBlackhole, FindingKind::kUnexplained,
+    FindingKind::kRefusedByRst,         FindingKind::kSynUnanswered, FindingKind::kIcmpUnreachable,
+    FindingKind::kNoPacketSent,         FindingKind::kResetByPeer,   FindingKind::kClosedByPeer,
+    FindingKind::kNoResponse,           FindingKind::kDnsError,      FindingKind::kTlsAlert,
+    FindingKind::kRetransmissions,      FindingKind::kPmtuBlackhole, FindingKind::kUnexplained,
+    FindingKind::kNeighbourUnreachable,
 };
 
 // The lines of the timeline (between its column header rule and the PROCESSES section).

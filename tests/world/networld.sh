@@ -31,6 +31,8 @@ readonly EXAMPLES_DIR=${NETCORR_EXAMPLES_DIR:-"$script_dir/../../build/examples"
 
 readonly C4=10.71.1.2 R4C=10.71.1.1 R4S=10.71.2.1 S4=10.71.2.2
 readonly C6=fd71:1::2 R6C=fd71:1::1 R6S=fd71:2::1 S6=fd71:2::2
+# On the client's link, owned by no namespace: address resolution for them is never answered.
+readonly ABSENT4=10.71.1.99 ABSENT6=fd71:1::99
 
 die() {
   echo "networld: $*" >&2
@@ -61,6 +63,10 @@ faults (each applies to IPv4 and IPv6):
   tls-alert PORT              server answers a TLS ClientHello with a fatal handshake_failure alert
   pmtu-blackhole              router's server-side link MTU 1300 (IPv6 1280) and the router's
                               ICMP frag-needed / packet-too-big dropped: big segments vanish
+  host-absent                 nothing to switch on: 10.71.1.99 / fd71:1::99 on the client's link
+                              belong to nobody, so ARP / neighbour solicitations go unanswered
+  port-range LOW HIGH         client's ephemeral port range (net.ipv4.ip_local_port_range, per
+                              namespace, IPv6 too) narrowed to LOW-HIGH
 EOF
 }
 
@@ -357,6 +363,18 @@ cmd_fault() {
     reject-server)
       [[ $# -eq 2 ]] || die "reject-server CODE PORT"
       reject_in "$s" INPUT "$1" "$2" ;;
+    host-absent)
+      if ip -n "$c" neigh show "$ABSENT4" | grep -q lladdr ||
+        ip -n "$c" -6 neigh show "$ABSENT6" | grep -q lladdr; then
+        die "host-absent: $ABSENT4 / $ABSENT6 answered address resolution"
+      fi
+      echo "host-absent: nothing to do, $ABSENT4 and $ABSENT6 on the client's link belong to nobody" ;;
+    port-range)
+      [[ $# -eq 2 ]] || die "port-range LOW HIGH"
+      check_port "$1"
+      check_port "$2"
+      (($1 <= $2)) || die "port-range: LOW $1 above HIGH $2"
+      in_ns "$c" sysctl -qw net.ipv4.ip_local_port_range="$1 $2" ;;
     no-route)
       ip -n "$c" route del default
       ip -n "$c" -6 route del default ;;

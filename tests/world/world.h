@@ -33,6 +33,10 @@ inline constexpr char kClientV6[] = "fd71:1::2";
 inline constexpr char kRouterClientSideV6[] = "fd71:1::1";
 inline constexpr char kRouterServerSideV6[] = "fd71:2::1";
 inline constexpr char kServerV6[] = "fd71:2::2";
+// On the client's link, owned by nobody (networld.sh fault host-absent): ARP / neighbour
+// solicitations for them are never answered.
+inline constexpr char kAbsentHostV4[] = "10.71.1.99";
+inline constexpr char kAbsentHostV6[] = "fd71:1::99";
 
 // Interface names, the same in every world (each lives inside its own namespace).
 inline constexpr char kClientInterface[] = "c0";        // client ns, towards the router

@@ -274,6 +274,29 @@ KindScenario ScenarioFor(FindingKind kind) {
       hint = "an ICMP frag-needed is dropped on the path";
       s.expected_packet_text = "seq 1001:2449, ack 5001";
       break;
+    case FindingKind::kNeighbourUnreachable: {
+      call = Call(1, "connect", 3, kT0, kT0 + 3 * kSec + 10 * kMs, EHOSTUNREACH);
+      call.args = "10.71.1.99:81";
+      for (uint64_t id = 1; id <= 3; ++id) {
+        Packet arp;
+        arp.id = id;
+        arp.ts_ns = kT0 + 50 * kUs + static_cast<TimeNs>(id - 1) * kSec;
+        arp.wire_len = arp.captured_len = 42;
+        arp.interface = "eth0";
+        NeighbourMessage m;
+        m.sender_ip = *IpAddress::Parse(kClient);
+        m.sender_mac = MacAddress{0x02, 0, 0x0a, 0x47, 0x01, 0x02};
+        m.target_ip = *IpAddress::Parse("10.71.1.99");
+        m.target_mac = MacAddress{};
+        arp.neighbour = m;
+        s.packets.push_back(arp);
+      }
+      evidence = {1, 2, 3};
+      summary = "no host answered ARP for 10.71.1.99 (3 requests in 2.0 s)";
+      hint = "10.71.1.99 is down or on another VLAN: check `ip neigh show 10.71.1.99`";
+      s.expected_packet_text = "ARP, Request who-has 10.71.1.99 tell 10.71.1.2, length 28";
+      break;
+    }
     case FindingKind::kUnexplained:
       call = Call(1, "connect", 3, kT0, kT0 + 300 * kUs, ECONNREFUSED);
       summary = "ECONNREFUSED with no packet of the flow captured";
