@@ -158,13 +158,15 @@ void Correlator::Impl::AddSyscall(const SyscallEvent& call) {
     d.call = call;
     d.flow = FlowFor(call, s);
     sockets_.Forget(call.pid, call.fd);
-    if (d.flow.transport == Transport::kTcp)
+    // TCP: the end of a connection; UDP: a DNS query the program gave up on.
+    if (d.flow.transport == Transport::kTcp || d.flow.transport == Transport::kUdp)
       queue_.Schedule(window().LatestFor(call), std::move(d));
     return;
   }
 
   sockets_.Register(*s);
   const Transport transport = TransportOf(s->identity);
+  if (transport == Transport::kUdp) s->last_call = call;
   if (call.kind == CallKind::kConnect) {
     if (call.address) s->peer = call.address;
     if (transport == Transport::kTcp) {
@@ -210,6 +212,17 @@ void Correlator::Impl::AddProcessEvent(const ProcessEvent& event) {
     ScheduleConnect(
         p, gone ? ConnectOutcome::Ending::kAppGaveUp : ConnectOutcome::Ending::kStillBlocked,
         p.timed_out_wait, 0, std::max(event.time_ns, p.call.exit_ns));
+  }
+  // A DNS query left unanswered by a process that exited without closing its socket.
+  if (gone) {
+    for (const SocketState* s : sockets_.SocketsOf(event.pid)) {
+      if (!s->last_call || TransportOf(s->identity) != Transport::kUdp) continue;
+      Decision d;
+      d.call = *s->last_call;
+      d.flow = FlowFor(d.call, s);
+      d.exited_ns = event.time_ns;
+      queue_.Schedule(window().LatestFor(event.time_ns), std::move(d));
+    }
   }
   sockets_.ForgetProcess(event.pid);
 }

@@ -19,6 +19,9 @@ struct Decision {
   bool first_eof = false;                 // a read returning the socket's first end of stream
   // Waits: the flows of the sockets a timed-out (or blocked) wait was waiting on.
   std::vector<PartialFlow> waited;
+  // The process exited (or was killed) at this time with the UDP socket still open: `call` is
+  // its last call on it, and the socket is decided as if closed then.
+  std::optional<TimeNs> exited_ns;
 };
 
 // What deciding a call found, and the flow record its evidence came from (null when it has no
