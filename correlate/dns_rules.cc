@@ -135,10 +135,8 @@ Finding DnsQueryLostInLookup(const SyscallEvent& call, const FlowKey& flow,
 TcpRetryVerdict TruncatedAnswerRetryFailed(const Finding& connect_failure, FlowTable& flows) {
   TcpRetryVerdict v;
   const std::optional<FlowKey>& tcp = connect_failure.flow;
-  // Only a retry whose own failure the packets explain: an unexplained one stays unexplained.
   if (!tcp || tcp->transport != Transport::kTcp || tcp->remote.port != 53 ||
-      connect_failure.severity != FindingSeverity::kFailure ||
-      connect_failure.kind == FindingKind::kUnexplained) {
+      connect_failure.severity != FindingSeverity::kFailure) {
     return v;
   }
   const SyscallEvent& call = connect_failure.call;
@@ -157,11 +155,18 @@ TcpRetryVerdict TruncatedAnswerRetryFailed(const Finding& connect_failure, FlowT
     }
   }
   if (truncated == nullptr) return v;
-  v.applies = true;
-  if (flows.dns_causes().CheckAndRemember(tcp->remote.addr, DnsCauseKind::kTruncatedTcpFailed, 0,
-                                          truncated->name)) {
+  DnsCauseMemory& causes = flows.dns_causes();
+  const bool reported =
+      causes.Reported(tcp->remote.addr, DnsCauseKind::kTruncatedTcpFailed, 0, truncated->name);
+  if (connect_failure.kind == FindingKind::kUnexplained) {
+    // The packets do not explain this retry's own failure: never told as the chain, but a later
+    // retry of a chain already told (glibc's next search domain) folds into it.
+    v.applies = reported;
     return v;
   }
+  v.applies = true;
+  causes.Remember(tcp->remote.addr, DnsCauseKind::kTruncatedTcpFailed, 0, truncated->name);
+  if (reported) return v;
 
   Finding f = connect_failure;  // the retry's own evidence (handshake, ICMP) stays
   f.kind = FindingKind::kDnsError;

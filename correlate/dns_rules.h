@@ -42,7 +42,8 @@ Finding DnsQueryLostInLookup(const SyscallEvent& call, const FlowKey& flow,
 // from the same server is the lookup failing for the truncation (RFC 1035 4.2.1: TC set, the
 // resolver asks again over TCP; RFC 7766: servers must answer there). `applies`: it was such a
 // retry; then `finding` is the one dns_error for the whole chain, or empty when this cause was
-// already reported (a resolver retries: every later failed retry folds into it).
+// already reported (a resolver retries: every later failed retry folds into it). A retry whose
+// failure the packets do not explain (unexplained) only ever folds into a chain already told.
 struct TcpRetryVerdict {
   bool applies = false;
   std::optional<Finding> finding;
