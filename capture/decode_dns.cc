@@ -95,6 +95,7 @@ std::optional<DnsMessage> DecodeDns(absl::Span<const uint8_t> payload) {
   m.is_response = (flags & 0x8000) != 0;
   m.opcode = static_cast<uint8_t>((flags >> 11) & 0x0F);
   m.rcode = static_cast<uint8_t>(flags & 0x0F);
+  m.truncated = (flags & 0x0200) != 0;
   if (m.question_count > 0) {
     std::string name;
     if (ReadDnsName(r, name)) {

@@ -366,6 +366,14 @@ TEST(DecodeTest, DnsQueryAndResponse) {
   EXPECT_EQ(r.dns->rcode, 2);  // SERVFAIL
   EXPECT_EQ(r.dns->answer_count, 2);
   EXPECT_EQ(r.dns->opcode, 0);
+  EXPECT_FALSE(r.dns->truncated);
+
+  // QR, AA, TC: an answer too long for UDP, to be asked again over TCP.
+  Packet tc = MustDecode(kLinkRaw, Ipv4("10.71.2.2", "10.71.1.2", 17,
+                                        Udp(53, 40000, Dns(0xbeef, 0x8680, "big.test", 1))));
+  ASSERT_TRUE(tc.dns.has_value());
+  EXPECT_TRUE(tc.dns->truncated);
+  EXPECT_EQ(tc.dns->rcode, 0);
 }
 
 TEST(DecodeTest, DnsCompressionLoopsEndSafely) {

@@ -197,6 +197,7 @@ void Correlator::Impl::AddSyscall(const SyscallEvent& call) {
 
   sockets_.Register(*s);
   const Transport transport = TransportOf(s->identity);
+  if (transport == Transport::kUdp) s->last_call = call;
   if (call.kind == CallKind::kConnect) {
     if (call.address) s->peer = call.address;
     if (transport == Transport::kTcp) {
@@ -246,6 +247,17 @@ void Correlator::Impl::AddProcessEvent(const ProcessEvent& event) {
       ScheduleConnect(p, ConnectOutcome::Ending::kAppGaveUp, p.timed_out_wait, 0, end);
     } else {
       ScheduleConnect(p, ConnectOutcome::Ending::kStillBlocked, p.blocked_wait, 0, end);
+    }
+  }
+  // A DNS query left unanswered by a process that exited without closing its socket.
+  if (gave_up) {
+    for (const SocketState* s : sockets_.SocketsOf(event.pid)) {
+      if (!s->last_call || TransportOf(s->identity) != Transport::kUdp) continue;
+      Decision d;
+      d.call = *s->last_call;
+      d.flow = FlowFor(d.call, s);
+      d.exited_ns = event.time_ns;
+      queue_.Schedule(window().LatestFor(event.time_ns), std::move(d));
     }
   }
   sockets_.ForgetProcess(event.pid);
@@ -346,6 +358,11 @@ void Correlator::Impl::Settle(const Decision& d, std::optional<Explanation> e,
                               std::vector<Finding>& out) {
   const SyscallEvent& call = d.call;
   const bool is_connect = d.connect.has_value();
+  if (d.exited_ns) {
+    // Not a call but its socket at the process's exit: any stall on it ends with the process.
+    if (e) Report(std::move(*e), false, out);
+    return;
+  }
   if (!is_connect && TimedOutWaiting(call)) {
     // The program's patience ran out; what it does next says what that meant.
     if (e) {

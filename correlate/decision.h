@@ -23,6 +23,9 @@ struct Decision {
   // Not a call: the process `call.pid` is gone (exited by itself, or ended by netcorr when
   // `call.finished` is false); its stalled sockets are decided.
   bool process_gone = false;
+  // The process exited (or was killed) at this time with the UDP socket still open: `call` is
+  // its last call on it, and the socket is decided as if closed then.
+  std::optional<TimeNs> exited_ns;
 };
 
 // What deciding a call found, and the flow record its evidence came from (null when it has no

@@ -303,6 +303,7 @@ void FlowTable::AddDns(FlowRecord& flow, int side, const Packet& packet) {
     DnsQueryRecord q;
     q.id = m.id;
     q.name = m.qname;
+    q.qtype = m.qtype;
     q.query_side = side;
     q.queries.Add(ref);
     flow.dns.push_back(std::move(q));
@@ -312,16 +313,20 @@ void FlowTable::AddDns(FlowRecord& flow, int side, const Packet& packet) {
       if (it->id == m.id && it->query_side == 1 - side && !it->response) {
         it->response = ref;
         it->rcode = m.rcode;
+        it->truncated = m.truncated;
         if (it->name.empty()) it->name = m.qname;
+        if (it->qtype == 0) it->qtype = m.qtype;
         return;
       }
     }
     DnsQueryRecord q;  // an answer whose query was not captured
     q.id = m.id;
     q.name = m.qname;
+    q.qtype = m.qtype;
     q.query_side = 1 - side;
     q.response = ref;
     q.rcode = m.rcode;
+    q.truncated = m.truncated;
     flow.dns.push_back(std::move(q));
   }
   if (flow.dns.size() > kMaxDnsQueriesPerFlow) flow.dns.erase(flow.dns.begin());

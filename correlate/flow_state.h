@@ -9,6 +9,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "correlate/dns_causes.h"
 #include "correlate/flow_key.h"
 #include "correlate/tcp_seq.h"
 #include "src/model/endpoint.h"
@@ -137,10 +138,12 @@ struct UdpState {
 struct DnsQueryRecord {
   uint16_t id = 0;
   std::string name;
+  uint16_t qtype = 0;
   int query_side = -1;
   RefList queries;
   std::optional<PacketRef> response;
   uint8_t rcode = 0;
+  bool truncated = false;  // the response had TC set
 };
 
 // Everything known about one 5-tuple.
@@ -209,6 +212,10 @@ class FlowTable {
 
   size_t size() const { return flows_.size(); }
 
+  // The DNS causes already reported: kept beside the flows because one cause spans many flows
+  // (a resolver's new socket per query), and lives as long as the session.
+  DnsCauseMemory& dns_causes() { return dns_causes_; }
+
  private:
   FlowRecord& Get(const NormalizedFlowKey& key, TimeNs ts);
   void IndexRemote(const NormalizedFlowKey& key, Transport transport, const Endpoint& remote);
@@ -229,6 +236,7 @@ class FlowTable {
 
   absl::flat_hash_map<NormalizedFlowKey, FlowRecord> flows_;
   absl::flat_hash_map<RemoteKey, std::deque<NormalizedFlowKey>> by_remote_;
+  DnsCauseMemory dns_causes_;
 };
 
 }  // namespace netcorr::correlate

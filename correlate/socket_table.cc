@@ -119,6 +119,14 @@ void SocketTable::Forget(int32_t pid, int fd) {
   sockets_.erase(it);
 }
 
+std::vector<const SocketState*> SocketTable::SocketsOf(int32_t pid) const {
+  std::vector<const SocketState*> out;
+  for (const auto& [key, state] : sockets_) {
+    if (static_cast<int32_t>(key >> 32) == pid) out.push_back(&state);
+  }
+  return out;
+}
+
 void SocketTable::ForgetProcess(int32_t pid) {
   for (auto it = sockets_.begin(); it != sockets_.end();) {
     if (static_cast<int32_t>(it->first >> 32) == pid) {

@@ -26,6 +26,9 @@ struct SocketState {
   std::optional<NormalizedFlowKey> registered;
   std::optional<std::pair<Transport, uint16_t>> registered_port;  // unconnected sockets
   bool eof_seen = false;
+  // UDP: the last call on the socket, for a DNS query still unanswered when the process exits
+  // without closing it.
+  std::optional<SyscallEvent> last_call;
 };
 
 // The calls whose packets are their own evidence: they connect to, send to or receive from a
@@ -57,6 +60,8 @@ class SocketTable {
   // A closed fd, and every fd of a process that is gone.
   void Forget(int32_t pid, int fd);
   void ForgetProcess(int32_t pid);
+  // The sockets a process still has open.
+  std::vector<const SocketState*> SocketsOf(int32_t pid) const;
   // A destination an unconnected socket sent to (the last few are kept).
   static void AddDestination(SocketState& s, const Endpoint& destination);
 

@@ -102,15 +102,17 @@ Packet NeighbourPacket(uint64_t id, TimeNs ts, const IpAddress& asker, const IpA
 }
 
 Packet DnsPacket(uint64_t id, TimeNs ts, const Endpoint& src, const Endpoint& dst, uint16_t dns_id,
-                 bool response, std::string_view name, uint8_t rcode) {
+                 bool response, std::string_view name, uint8_t rcode, uint16_t qtype,
+                 bool truncated) {
   Packet p = UdpPacket(id, ts, src, dst, 40);
   DnsMessage m;
   m.id = dns_id;
   m.is_response = response;
   m.rcode = rcode;
+  m.truncated = truncated;
   m.question_count = 1;
   m.qname = std::string(name);
-  m.qtype = 1;
+  m.qtype = qtype;
   p.dns = m;
   return p;
 }

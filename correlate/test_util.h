@@ -44,7 +44,8 @@ Packet IcmpPacket(uint64_t id, TimeNs ts, const IpAddress& sender, const IpAddre
                   const FlowKey& original, uint8_t type, uint8_t code,
                   std::optional<uint32_t> tcp_seq = std::nullopt, uint32_t mtu = 0);
 Packet DnsPacket(uint64_t id, TimeNs ts, const Endpoint& src, const Endpoint& dst, uint16_t dns_id,
-                 bool response, std::string_view name, uint8_t rcode = 0);
+                 bool response, std::string_view name, uint8_t rcode = 0, uint16_t qtype = 1,
+                 bool truncated = false);
 // A TCP data segment carrying a TLS record: a Client Hello (sni set) or an alert.
 Packet TlsHelloPacket(uint64_t id, TimeNs ts, const Endpoint& src, const Endpoint& dst,
                       uint32_t seq, uint32_t ack, std::string_view sni);

@@ -7,6 +7,44 @@
 
 namespace netcorr::correlate {
 
+namespace {
+
+// A no_response finding about DNS query `q` is told once for its cause.
+std::optional<Explanation> Told(std::optional<Finding> f, FlowRecord* r, const Endpoint& server,
+                                const DnsQueryRecord* q, FlowTable& flows) {
+  if (!f) return std::nullopt;
+  if (q != nullptr && f->kind == FindingKind::kNoResponse)
+    RememberDnsSilence(server.addr, *q, flows);
+  return Explanation{*std::move(f), r};
+}
+
+// The program stopped using a UDP socket (closed it, or exited) with a DNS query unanswered: the
+// query was never answered, however the program waited (a poll, or an epoll set the strace log
+// never described). Only DNS: a datagram nobody answers is normal for syslog or statsd.
+std::optional<Explanation> DecideUdpClose(const Decision& d, FlowTable& flows,
+                                          const RuleContext& ctx) {
+  const TimeNs gave_up = d.exited_ns.value_or(d.call.entry_ns);
+  for (FlowRecord* r : d.flow.RecordsIn(flows)) {
+    for (const Endpoint& rem : d.flow.remotes) {
+      const int rs = r->key.SideOf(rem);
+      if (rs < 0) continue;
+      const DnsQueryRecord* q = UnansweredDnsQuery(*r, 1 - rs, gave_up);
+      if (q == nullptr) continue;
+      const FlowKey flow = ProgramFlow(r->key, rem);
+      if (DnsSilenceReported(rem.addr, *q, flows)) return std::nullopt;
+      if (const DnsQueryRecord* answered = AnsweredParallelQuery(flows, flow, *q)) {
+        return Told(DnsQueryLostInLookup(d.call, flow, *q, *answered, gave_up), r, rem, q, flows);
+      }
+      if (auto e = Told(DecideNoResponse(d.call, flow, *r, ctx, d.exited_ns), r, rem, q, flows)) {
+        return e;
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 std::optional<Explanation> DecideUdpSilence(const SyscallEvent& call, const PartialFlow& flow,
                                             FlowTable& flows, const RuleContext& ctx) {
   for (FlowRecord* r : flow.RecordsIn(flows)) {
@@ -14,10 +52,21 @@ std::optional<Explanation> DecideUdpSilence(const SyscallEvent& call, const Part
       const int rs = r->key.SideOf(rem);
       if (rs < 0) continue;
       const RefList& pending = r->udp.unanswered[1 - rs];
+      const DnsQueryRecord* q = UnansweredDnsQuery(*r, 1 - rs, call.exit_ns);
+      if (q != nullptr) {
+        // A lookup with one query answered and another not (A answered, AAAA lost) goes on
+        // once the resolver stops waiting: decided at the close, when the time lost is known.
+        if (AnsweredParallelQuery(flows, ProgramFlow(r->key, rem), *q) != nullptr) continue;
+        // The same name asked again on another socket, still unanswered: one silence.
+        if (DnsSilenceReported(rem.addr, *q, flows)) continue;
+      } else if (!r->dns.empty()) {
+        continue;  // a DNS flow whose every query was answered (or already told)
+      }
       // One finding per silence: a resolver retrying with poll after poll is one no_response.
       if (pending.empty() || r->Explained(pending.items().front().id)) continue;
-      if (std::optional<Finding> f = DecideNoResponse(call, ProgramFlow(r->key, rem), *r, ctx)) {
-        return Explanation{std::move(*f), r};
+      if (auto e =
+              Told(DecideNoResponse(call, ProgramFlow(r->key, rem), *r, ctx), r, rem, q, flows)) {
+        return e;
       }
     }
   }
@@ -27,6 +76,7 @@ std::optional<Explanation> DecideUdpSilence(const SyscallEvent& call, const Part
 std::optional<Explanation> DecideUdpCall(const Decision& d, FlowTable& flows,
                                          const RuleContext& ctx) {
   const SyscallEvent& call = d.call;
+  if (call.kind == CallKind::kClose || d.exited_ns) return DecideUdpClose(d, flows, ctx);
   std::vector<FlowRecord*> records = d.flow.RecordsIn(flows);
   if (d.flow.remotes.empty()) return std::nullopt;
   const Endpoint& remote = d.flow.remotes.front();
@@ -48,6 +98,9 @@ std::optional<Explanation> DecideUdpCall(const Decision& d, FlowTable& flows,
           continue;
         }
         if (!ctx.window().ReceivedDuring(call, q.response->ts)) continue;
+        // The lookup's other queries (AAAA beside A, the next search domain, the next
+        // attempt) got the same answer: one finding for the cause.
+        if (DnsErrorAlreadyReported(remote.addr, q, flows)) continue;
         return Explanation{DnsError(call, ProgramFlow(r->key, remote), q), r};
       }
     }

@@ -138,14 +138,15 @@ std::optional<Finding> DecideUdpError(const SyscallEvent& call, const FlowKey& f
 }
 
 std::optional<Finding> DecideNoResponse(const SyscallEvent& call, const FlowKey& flow,
-                                        const FlowRecord& record, const RuleContext& ctx) {
+                                        const FlowRecord& record, const RuleContext& ctx,
+                                        std::optional<TimeNs> exited_ns) {
   const NormalizedFlowKey key = NormalizedFlowKey::From(flow);
   const int local = key.SideOf(flow.local);
   const int remote = key.SideOf(flow.remote);
   if (local < 0 || remote < 0 || local == remote) return std::nullopt;
   // Requests still unanswered when the call stopped waiting: sent before its exit (or before
   // now, for a call still blocked) and no datagram back since.
-  const TimeNs until = call.exit_ns;
+  const TimeNs until = exited_ns.value_or(call.exit_ns);
   std::vector<PacketRef> requests;
   for (const PacketRef& r : record.udp.unanswered[local].items()) {
     if (r.ts <= until) requests.push_back(r);
@@ -174,7 +175,13 @@ std::optional<Finding> DecideNoResponse(const SyscallEvent& call, const FlowKey&
 
   Finding f = NewFinding(FindingKind::kNoResponse, call, flow, call.error);
   const std::string waited =
-      !call.finished    ? absl::StrCat("was still waiting after ", Seconds(call.duration_ns()))
+      exited_ns
+          ? absl::StrCat("was its last call: the program exited ",
+                         Seconds(until - requests.back().ts), " after the last request, unanswered")
+      : call.kind == CallKind::kClose
+          ? absl::StrCat("closed the socket ", Seconds(until - requests.back().ts),
+                         " after the last request, unanswered")
+      : !call.finished  ? absl::StrCat("was still waiting after ", Seconds(call.duration_ns()))
       : call.error != 0 ? absl::StrCat("failed with ", ErrnoTag(call.error), " after ",
                                        Seconds(call.duration_ns()))
                         : absl::StrCat("timed out after ", Seconds(call.duration_ns()));

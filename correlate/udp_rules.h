@@ -17,7 +17,10 @@ std::optional<Finding> DecideUdpError(const SyscallEvent& call, const FlowKey& f
 // no_response: `call` stopped waiting for an answer (recv EAGAIN after SO_RCVTIMEO, a poll that
 // timed out, a recv still blocked at the end) while requests sent on the flow got nothing back.
 // Nothing when no request is outstanding (an idle socket waiting is normal).
+// `exited_ns`: the program exited then with the socket still open, `call` being its last call
+// on it.
 std::optional<Finding> DecideNoResponse(const SyscallEvent& call, const FlowKey& flow,
-                                        const FlowRecord& record, const RuleContext& ctx);
+                                        const FlowRecord& record, const RuleContext& ctx,
+                                        std::optional<TimeNs> exited_ns = std::nullopt);
 
 }  // namespace netcorr::correlate

@@ -1,5 +1,7 @@
 #include "correlate/unexplained.h"
 
+#include <cerrno>
+
 #include "absl/strings/str_cat.h"
 #include "correlate/finding_text.h"
 
@@ -53,6 +55,25 @@ Finding Unexplained(const SyscallEvent& call, const std::optional<FlowKey>& flow
         "the cause is inside this host (socket options, local policy): check the "
         "program's configuration and the host's firewall and routes";
   }
+  return f;
+}
+
+Finding WithoutPackets(const SyscallEvent& call, const std::optional<FlowKey>& flow,
+                       int outcome_error, const RuleContext& ctx) {
+  Finding f = NewFinding(FindingKind::kUnexplained, call, flow, outcome_error);
+  f.basis = EvidenceBasis::kSyscallsOnly;
+  f.unexplained_reason = CaptureGapReason(ctx);
+  const std::string outcome =
+      !call.finished ? absl::StrCat("was still blocked after ", Seconds(call.duration_ns()))
+      : outcome_error == EAGAIN
+          ? absl::StrCat("timed out after ", Seconds(call.duration_ns()), " (EAGAIN)")
+      : outcome_error != 0 ? absl::StrCat("failed with ", ErrnoTag(outcome_error))
+                           : absl::StrCat("was given up after ", Seconds(call.duration_ns()));
+  f.summary = absl::StrCat(CallName(call), flow ? absl::StrCat(" on ", flow->ToString()) : "", " ",
+                           outcome, "; no packet evidence: ", f.unexplained_reason);
+  f.hint =
+      "capture the packets to see why: run netcorr live (as root or with CAP_NET_RAW), or "
+      "record `tcpdump -i any -w FILE` beside strace and give it to `netcorr analyze --pcap FILE`";
   return f;
 }
 

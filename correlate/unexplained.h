@@ -19,4 +19,10 @@ std::string CaptureGapReason(const RuleContext& ctx);
 Finding Unexplained(const SyscallEvent& call, const std::optional<FlowKey>& flow, int outcome_error,
                     const std::string& missing, const RuleContext& ctx);
 
+// Without any capture (analyze on a strace log alone, or a live session that may not
+// capture): `call` failed or hung, and only the syscalls say so. Kind unexplained, basis
+// syscalls_only, the reason naming why there are no packets.
+Finding WithoutPackets(const SyscallEvent& call, const std::optional<FlowKey>& flow,
+                       int outcome_error, const RuleContext& ctx);
+
 }  // namespace netcorr::correlate

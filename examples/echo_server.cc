@@ -24,6 +24,8 @@
 #include <string_view>
 #include <thread>
 
+#include "examples/example_util.h"
+
 namespace {
 
 constexpr int kIdleTimeoutMs = 10000;
@@ -37,17 +39,9 @@ void Die(const char* what) {
 }
 
 int OpenSocket(int type, int port) {
-  int fd = socket(AF_INET6, type | SOCK_CLOEXEC, 0);
-  if (fd < 0) Die("socket");
-  int off = 0, on = 1;
   // One socket for both families: v4 peers appear as ::ffff:a.b.c.d.
-  setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off));
-  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
-  sockaddr_in6 addr{};
-  addr.sin6_family = AF_INET6;
-  addr.sin6_addr = in6addr_any;
-  addr.sin6_port = htons(static_cast<uint16_t>(port));
-  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) Die("bind");
+  const int fd = ::netcorr::examples::BindDualStack(type, port);
+  if (fd < 0) Die("bind");
   if (type == SOCK_STREAM && listen(fd, 128) != 0) Die("listen");
   return fd;
 }

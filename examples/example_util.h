@@ -1,13 +1,15 @@
 #pragma once
 
 // What every example client needs and nothing more: the errno's name for its "result:" line,
-// and a numeric address (the test world has no resolver). Header-only, libc only.
+// a numeric address, and a dual-stack server socket. Header-only, libc only.
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cstdint>
 #include <string>
 
@@ -36,6 +38,27 @@ inline socklen_t NumericAddress(const std::string& host, int port, sockaddr_stor
     return sizeof(*v6);
   }
   return 0;
+}
+
+// A socket of `type` bound to port `port` on every address of both families (v4 peers appear
+// as ::ffff:a.b.c.d), as the world's servers listen; -1 with errno set when it cannot be.
+inline int BindDualStack(int type, int port) {
+  const int fd = socket(AF_INET6, type | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  const int off = 0, on = 1;
+  setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off));
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+  sockaddr_in6 addr{};
+  addr.sin6_family = AF_INET6;
+  addr.sin6_addr = in6addr_any;
+  addr.sin6_port = htons(static_cast<uint16_t>(port));
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    const int err = errno;
+    close(fd);
+    errno = err;
+    return -1;
+  }
+  return fd;
 }
 
 }  // namespace netcorr::examples

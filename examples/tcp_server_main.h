@@ -20,6 +20,8 @@
 #include <cstdlib>
 #include <string_view>
 
+#include "examples/example_util.h"
+
 namespace netcorr::examples {
 
 inline int ServeEachConnection(const char* name, int argc, char** argv, void (*handle)(int fd)) {
@@ -44,16 +46,8 @@ inline int ServeEachConnection(const char* name, int argc, char** argv, void (*h
     std::fprintf(stderr, "%s: %s: %s\n", name, what, strerror(errno));
     return 1;
   };
-  const int fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return die("socket");
-  int off = 0, on = 1;
-  setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off));
-  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
-  sockaddr_in6 addr{};
-  addr.sin6_family = AF_INET6;
-  addr.sin6_addr = in6addr_any;
-  addr.sin6_port = htons(static_cast<uint16_t>(port));
-  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) return die("bind");
+  const int fd = ::netcorr::examples::BindDualStack(SOCK_STREAM, port);
+  if (fd < 0) return die("bind");
   if (listen(fd, 128) != 0) return die("listen");
   const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(lifetime_s);
   while (std::chrono::steady_clock::now() < end) {

@@ -32,17 +32,9 @@ class ConnectionStory : public ::testing::TestWithParam<bool> {
   bool v6() const { return GetParam(); }
   std::string Server() const { return v6() ? kServerV6 : kServerV4; }
 
-  // The story told live, then recorded and analysed; both must have been told.
   std::vector<Told> TellBothWays(const std::vector<std::string>& argv,
                                  const LiveOptions& live = {}) {
-    std::vector<Told> told;
-    absl::StatusOr<Told> l = story_->Live(argv, live);
-    EXPECT_TRUE(l.ok()) << l.status();
-    if (l.ok()) told.push_back(*std::move(l));
-    absl::StatusOr<Told> o = story_->Recorded(argv);
-    EXPECT_TRUE(o.ok()) << o.status();
-    if (o.ok()) told.push_back(*std::move(o));
-    return told;
+    return testing::TellBothWays(*story_, argv, live);
   }
 
   std::unique_ptr<World> world_;

@@ -351,7 +351,7 @@ std::vector<std::string> TcpClient(const std::string& port, std::vector<std::str
   return Example("tcp_client", std::move(args));
 }
 
-// One question to the world's dns_servfail_server, one try.
+// One question to the world's dns_test_server (--mode servfail), one try.
 std::vector<std::string> DnsQuery(std::vector<std::string> more = {}) {
   std::vector<std::string> args = {"--server",     "{S}",       "--port", "53",      "--name",
                                    "example.test", "--timeout", "2000",   "--tries", "1"};

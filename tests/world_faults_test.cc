@@ -375,6 +375,80 @@ TEST_P(UdpDnsTest, ServfailIsReported) {
 
 NETCORR_BOTH_FAMILIES(UdpDnsTest);
 
+// ---- dns_test_server and the client's resolv.conf -------------------------------------------
+
+// dig's "status: NXDOMAIN" from its header line, "" when it printed none.
+std::string DigStatus(const CommandResult& r) {
+  const size_t at = r.out.find("status: ");
+  if (at == std::string::npos) return "";
+  return r.out.substr(at + 8, r.out.find(',', at) - at - 8);
+}
+
+using DnsServerTest = FamilyTest;
+
+TEST_P(DnsServerTest, ByNameServerAnswersTheZoneAndNamesItsModes) {
+  ASSERT_TRUE(world_->ServeDns().ok());
+  auto dig = [&](const std::string& name, const std::string& type) {
+    return Run(Node::kClient, {"dig", "+tries=1", "+time=1", absl::StrCat("@", server()), name,
+                               type});
+  };
+  CommandResult a = dig("www.netcorr.test", "A");
+  EXPECT_EQ(DigStatus(a), "NOERROR") << a.out;
+  EXPECT_THAT(a.out, HasSubstr("10.71.2.2"));
+  EXPECT_THAT(a.out, HasSubstr(" aa"));  // authoritative
+  CommandResult aaaa = dig("www.netcorr.test", "AAAA");
+  EXPECT_THAT(aaaa.out, HasSubstr("fd71:2::2"));
+  EXPECT_EQ(DigStatus(dig("nxdomain.netcorr.test", "A")), "NXDOMAIN");
+  EXPECT_EQ(DigStatus(dig("elsewhere.example", "A")), "NXDOMAIN");
+  EXPECT_EQ(DigStatus(dig("refused.netcorr.test", "A")), "REFUSED");
+  EXPECT_EQ(DigStatus(dig("servfail.netcorr.test", "A")), "SERVFAIL");
+  EXPECT_EQ(DigStatus(dig("no-aaaa.netcorr.test", "A")), "NOERROR");
+  EXPECT_THAT(dig("no-aaaa.netcorr.test", "AAAA").out, HasSubstr("timed out"));
+  CommandResult tc = Run(Node::kClient, {"dig", "+tries=1", "+time=1", "+ignore",
+                                         absl::StrCat("@", server()), "truncate.netcorr.test"});
+  EXPECT_THAT(tc.out, HasSubstr(" tc"));
+}
+
+TEST_P(DnsServerTest, GlibcResolvesThroughTheWorldsResolvConf) {
+  if (v6()) Fault({"resolver-v6"});
+  ASSERT_TRUE(world_->ServeDns().ok());
+  CommandResult conf = Run(Node::kClient, {"cat", "/etc/resolv.conf"});
+  EXPECT_THAT(conf.out, HasSubstr(absl::StrCat("nameserver ", server())));
+  EXPECT_THAT(conf.out, HasSubstr("options timeout:1 attempts:2"));
+  // "www" is found through the search list.
+  CommandResult ok = Run(Node::kClient, {"getent", "ahostsv4", "www"});
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+  EXPECT_THAT(ok.out, HasSubstr("10.71.2.2"));
+  CommandResult missing = Run(Node::kClient, {"getent", "ahosts", "nxdomain"});
+  EXPECT_EQ(missing.exit_code, 2);  // getent: key not found
+}
+
+TEST_P(DnsServerTest, TruncatedAnswerIsRetriedOverTcpWhereItIsRefusedOrAnswered) {
+  Fault({"dns-truncate"});
+  CommandResult refused = Run(Node::kClient, {"dig", "+tries=1", "+time=1",
+                                              absl::StrCat("@", server()), "x.netcorr.test"});
+  EXPECT_THAT(refused.out, HasSubstr("Truncated, retrying in TCP mode"));
+  EXPECT_THAT(refused.out + refused.err, HasSubstr("connection refused"));
+}
+
+TEST_P(DnsServerTest, TruncatedAnswerOverTcpSucceeds) {
+  Fault({"dns-truncate", "tcp-answer"});
+  CommandResult r = Run(Node::kClient, {"dig", "+tries=1", "+time=1",
+                                        absl::StrCat("@", server()), "x.netcorr.test"});
+  EXPECT_THAT(r.out, HasSubstr("Truncated, retrying in TCP mode"));
+  EXPECT_EQ(DigStatus(r), "NOERROR");
+  EXPECT_THAT(r.out, HasSubstr("10.71.2.2"));
+}
+
+TEST_P(DnsServerTest, EveryNameModes) {
+  Fault({"dns-refused"});
+  EXPECT_EQ(DigStatus(Run(Node::kClient, {"dig", "+tries=1", "+time=1",
+                                          absl::StrCat("@", server()), "www.netcorr.test"})),
+            "REFUSED");
+}
+
+NETCORR_BOTH_FAMILIES(DnsServerTest);
+
 // ---- tls-alert -----------------------------------------------------------------------------
 
 using TlsAlertTest = FamilyTest;

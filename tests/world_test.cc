@@ -66,7 +66,8 @@ TEST(NetworldScriptTest, HelpListsEveryFault) {
   for (const char* fault :
        {"no-listener", "udp-closed", "syn-drop-server", "syn-drop-server-v6", "syn-drop-first",
         "reject-router", "reject-server", "no-route", "client-output-drop",
-        "client-output-reject", "reset-server", "dns-drop", "dns-servfail", "tls-alert",
+        "client-output-reject", "reset-server", "dns-drop", "dns-servfail", "dns-nxdomain",
+        "dns-refused", "dns-truncate", "dns-no-aaaa", "resolver-v6", "tls-alert",
         "pmtu-blackhole"}) {
     EXPECT_THAT(r->out, HasSubstr(fault));
   }

@@ -73,25 +73,33 @@ int RunAnalyzeSession(const Options& options) {
     Note(std::string(log.status().message()));
     return 1;
   }
-  auto reader = capture::PcapFileReader::Open(options.analyze_pcap_path);
-  if (!reader.ok()) {
-    Note(std::string(reader.status().message()));
-    return 1;
-  }
-  PacketLog packets(/*keep_raw=*/!options.pcap_path.empty());
-  while (true) {
-    auto next = (*reader)->Next();
-    if (!next.ok()) {
-      Note(absl::StrCat(next.status().message(), " (using the packets before it)"));
-      break;
+  // Without --pcap the log is read alone: every failing call is reported from the syscalls.
+  const bool with_capture = !options.analyze_pcap_path.empty();
+  PacketLog packets(/*keep_raw=*/with_capture && !options.pcap_path.empty());
+  int snaplen = 0;
+  if (with_capture) {
+    auto reader = capture::PcapFileReader::Open(options.analyze_pcap_path);
+    if (!reader.ok()) {
+      Note(std::string(reader.status().message()));
+      return 1;
     }
-    if (!next->has_value()) break;
-    packets.Add(std::move(**next));
-  }
-  if (packets.size() > 0 && packets.packets().empty()) {
-    Note(absl::StrCat(options.analyze_pcap_path, ": link type ", (*reader)->link_type(),
-                      " is not one netcorr decodes"));
-    return 1;
+    while (true) {
+      auto next = (*reader)->Next();
+      if (!next.ok()) {
+        Note(absl::StrCat(next.status().message(), " (using the packets before it)"));
+        break;
+      }
+      if (!next->has_value()) break;
+      packets.Add(std::move(**next));
+    }
+    if (packets.size() > 0 && packets.packets().empty()) {
+      Note(absl::StrCat(options.analyze_pcap_path, ": link type ", (*reader)->link_type(),
+                        " is not one netcorr decodes"));
+      return 1;
+    }
+    snaplen = static_cast<int>((*reader)->snaplen());
+  } else {
+    Note("no --pcap: findings come from the syscalls alone, with no packet evidence");
   }
 
   std::vector<SyscallEvent> calls = std::move(log->calls);
@@ -141,6 +149,10 @@ int RunAnalyzeSession(const Options& options) {
   CaptureStats stats;
   stats.received = packets.size();
   stats.undecodable = packets.undecodable();
+  if (!with_capture) {
+    stats.available = false;
+    stats.unavailable_reason = "no capture was given: analyze read the strace log alone";
+  }
   correlator.SetCaptureStats(stats);
 
   // Feed everything in time order, as a live session would see it: calls at their exit,
@@ -187,7 +199,7 @@ int RunAnalyzeSession(const Options& options) {
   input.session.netcorr_version = kNetcorrVersion;
   input.session.mode = "analyze";
   input.session.command = options.strace_paths;
-  input.session.command.push_back(options.analyze_pcap_path);
+  if (with_capture) input.session.command.push_back(options.analyze_pcap_path);
   input.session.stop_reason = "end of the log";
   input.capture = stats;
   input.calls = calls;
@@ -195,10 +207,10 @@ int RunAnalyzeSession(const Options& options) {
   input.findings = findings;
   input.processes = log->processes;
 
-  if (!options.pcap_path.empty()) {
-    if (absl::Status s = packets.WritePcapng(options.pcap_path,
-                                             static_cast<int>((*reader)->snaplen()), findings);
-        !s.ok()) {
+  if (!options.pcap_path.empty() && !with_capture) {
+    Note("-w: there are no packets to write without --pcap");
+  } else if (!options.pcap_path.empty()) {
+    if (absl::Status s = packets.WritePcapng(options.pcap_path, snaplen, findings); !s.ok()) {
       Note(std::string(s.message()));
     }
   }

@@ -146,8 +146,9 @@ absl::StatusOr<Options> ParseOptions(const std::vector<std::string>& argv) {
   }
 
   if (analyze) {
-    if (o.strace_paths.empty() || o.analyze_pcap_path.empty()) {
-      return absl::InvalidArgumentError("analyze needs --strace FILE and --pcap FILE");
+    if (o.strace_paths.empty()) {
+      return absl::InvalidArgumentError(
+          "analyze needs --strace FILE (and, for packet evidence, --pcap FILE)");
     }
     if (!o.command.empty() || !o.pids.empty() || !o.netns_path.empty()) {
       return absl::InvalidArgumentError("analyze takes files, not a command, -p or --netns");
@@ -178,7 +179,7 @@ absl::StatusOr<Options> ParseOptions(const std::vector<std::string>& argv) {
 std::string UsageText() {
   return R"(usage: netcorr [OPTIONS] -- COMMAND [ARGS...]    launch COMMAND and trace it
        netcorr [OPTIONS] -p PID [-p PID...]         attach to running processes
-       netcorr analyze --strace FILE --pcap FILE    explain an existing strace log + capture
+       netcorr analyze --strace FILE [--pcap FILE]  explain an existing strace log + capture
 
 netcorr records the results of a program's socket calls (ptrace) and the packets of its
 flows (libpcap) on one clock, and explains each failing or hanging call with the packets
@@ -207,7 +208,9 @@ options:
 
 analyze options (with -o, -w, --json, --all, --no-color):
   --strace FILE   the strace -f -yy -ttt -T log; repeatable, one per file of strace -ff
-  --pcap FILE     the capture recorded alongside it (tcpdump -w: pcap or pcapng)
+  --pcap FILE     the capture recorded alongside it (tcpdump -w: pcap or pcapng); without
+                  it every failing or hanging call is reported from the syscalls alone
+                  (unexplained, based_on syscalls_only: no packet evidence)
 
 netcorr's exit status is the traced program's (128+N if a signal N ended it); 1 when netcorr
 itself could not trace, 2 for a bad command line. Without root see man netcorr, PRIVILEGES.

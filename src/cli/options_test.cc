@@ -36,13 +36,17 @@ TEST(OptionsTest, AttachIsRepeatableAndAcceptsGluedValues) {
   EXPECT_EQ(o->snaplen, 256);
 }
 
-TEST(OptionsTest, AnalyzeNeedsBothFiles) {
+TEST(OptionsTest, AnalyzeNeedsTheLogAndTakesACapture) {
   auto ok = Parse({"analyze", "--strace", "a.strace", "--pcap=a.pcap", "--json"});
   ASSERT_TRUE(ok.ok()) << ok.status();
   EXPECT_EQ(ok->mode, Mode::kAnalyze);
   EXPECT_EQ(ok->analyze_pcap_path, "a.pcap");
   EXPECT_TRUE(ok->json);
-  EXPECT_FALSE(Parse({"analyze", "--strace", "a.strace"}).ok());
+  // The log alone: findings from the syscalls only.
+  auto log_only = Parse({"analyze", "--strace", "a.strace"});
+  ASSERT_TRUE(log_only.ok()) << log_only.status();
+  EXPECT_EQ(log_only->analyze_pcap_path, "");
+  EXPECT_FALSE(Parse({"analyze", "--pcap", "a.pcap"}).ok());
 }
 
 TEST(OptionsTest, ErrorsNameTheProblem) {

@@ -94,6 +94,12 @@ struct DnsDetail {
   std::string rcode_name;     // "SERVFAIL", "NXDOMAIN", "REFUSED", ...
   uint32_t queries_sent = 0;  // datagrams carrying this query
   bool answered = false;
+  std::string qtype;       // the query's type: "A", "AAAA", ... ("" when no question was seen)
+  bool truncated = false;  // the answer had TC set: the resolver had to ask again over TCP
+  // The TCP retry after a truncated answer: "" (none), "refused" (RST), "timed_out" (no
+  // SYN-ACK), "failed" (another error).
+  std::string tcp_retry;
+  TimeNs lost_ns = 0;  // slow lookups: how long the program waited for the unanswered query
 };
 
 struct TlsDetail {

@@ -60,6 +60,7 @@ struct DnsMessage {
   bool is_response = false;
   uint8_t opcode = 0;
   uint8_t rcode = 0;
+  bool truncated = false;  // TC: the answer did not fit, ask again over TCP (RFC 1035 4.2.1)
   uint16_t question_count = 0;
   uint16_t answer_count = 0;
   std::string qname;  // first question, dotted, "" if none

@@ -59,6 +59,29 @@ std::string DnsRcodeName(uint8_t rcode) {
   return absl::StrCat("RCODE", static_cast<int>(rcode));
 }
 
+std::string DnsTypeName(uint16_t qtype) {
+  static constexpr std::array<std::pair<uint16_t, const char*>, 14> kNames = {{
+      {1, "A"},
+      {2, "NS"},
+      {5, "CNAME"},
+      {6, "SOA"},
+      {12, "PTR"},
+      {15, "MX"},
+      {16, "TXT"},
+      {28, "AAAA"},
+      {33, "SRV"},
+      {35, "NAPTR"},
+      {43, "DS"},
+      {64, "SVCB"},
+      {65, "HTTPS"},
+      {255, "ANY"},
+  }};
+  for (const auto& [type, name] : kNames) {
+    if (type == qtype) return name;
+  }
+  return absl::StrCat("TYPE", qtype);
+}
+
 std::string TlsAlertName(uint8_t description) {
   auto it = std::lower_bound(kAlerts.begin(), kAlerts.end(), std::make_pair(description, ""),
                              [](const auto& a, const auto& b) { return a.first < b.first; });

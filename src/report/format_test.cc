@@ -3,6 +3,7 @@
 #include <cerrno>
 
 #include "gtest/gtest.h"
+#include "src/model/protocol_names.h"
 #include "src/report/call_format.h"
 #include "src/report/packet_format.h"
 #include "src/report/terminal_text.h"

@@ -82,10 +82,14 @@ void WriteFindingDetails(JsonWriter& w, const Finding& f) {
   OptionalObject(w, "dns", f.dns, [&](const DnsDetail& d) {
     w.Field("id", static_cast<uint32_t>(d.id));
     w.Field("name", d.name);
+    w.Field("qtype", d.qtype);
     w.Field("rcode", static_cast<uint32_t>(d.rcode));
     w.Field("rcode_name", d.rcode_name.empty() ? DnsRcodeName(d.rcode) : d.rcode_name);
     w.Field("queries_sent", d.queries_sent);
     w.Field("answered", d.answered);
+    w.Field("truncated", d.truncated);
+    w.Field("tcp_retry", d.tcp_retry);
+    w.Field("lost_ns", d.lost_ns);
   });
   OptionalObject(w, "tls", f.tls, [&](const TlsDetail& t) {
     w.Field("level", static_cast<uint32_t>(t.level));

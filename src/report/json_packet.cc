@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "src/model/protocol_names.h"
 #include "src/report/json_objects.h"
 #include "src/report/json_writer.h"
 #include "src/report/packet_format.h"
@@ -94,6 +95,7 @@ void WritePacket(JsonWriter& w, const Packet& p, const std::vector<int>* evidenc
     w.Field("opcode", static_cast<uint32_t>(d.opcode));
     w.Field("rcode", static_cast<uint32_t>(d.rcode));
     w.Field("rcode_name", DnsRcodeName(d.rcode));
+    w.Field("truncated", d.truncated);
     w.Field("questions", static_cast<uint32_t>(d.question_count));
     w.Field("answers", static_cast<uint32_t>(d.answer_count));
     w.Field("qname", d.qname);

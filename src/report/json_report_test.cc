@@ -169,7 +169,8 @@ TEST(JsonReportTest, EveryKindHasItsNameAndDetails) {
         false, 3, 10, "host-prohibited", *IpAddress::Parse("10.71.1.1"), IcmpSenderRole::kHop, 0};
     f.stream = StreamDetail{100, 5, 7 * kMs, true, false, false};
     f.retransmissions = RetransmissionDetail{3, kT0, kT0 + kSec, 1448, 500, false, {kT0 + kSec}};
-    f.dns = DnsDetail{0x1a2b, "example.test", 2, "SERVFAIL", 2, true};
+    f.dns = DnsDetail{0x1a2b, "example.test", 2,    "SERVFAIL", 2,
+                      true,   "AAAA",         true, "refused",  2 * kSec};
     f.tls = TlsDetail{2, 40, "handshake_failure", "example.test", true};
     f.neighbour =
         NeighbourDetail{*IpAddress::Parse("10.71.1.99"), false, 3, kT0, kT0 + 2 * kSec, false};
@@ -181,6 +182,10 @@ TEST(JsonReportTest, EveryKindHasItsNameAndDetails) {
     EXPECT_EQ(j["stream"]["idle_before_ns"].int_value, 7 * kMs);
     EXPECT_EQ(j["retransmissions"]["last_ns"].int_value, kT0 + kSec);
     EXPECT_EQ(j["dns"]["rcode_name"].string, "SERVFAIL");
+    EXPECT_EQ(j["dns"]["qtype"].string, "AAAA");
+    EXPECT_TRUE(j["dns"]["truncated"].boolean);
+    EXPECT_EQ(j["dns"]["tcp_retry"].string, "refused");
+    EXPECT_EQ(j["dns"]["lost_ns"].int_value, 2 * kSec);
     EXPECT_EQ(j["tls"]["description_name"].string, "handshake_failure");
     EXPECT_EQ(j["neighbour"]["next_hop"].string, "10.71.1.99");
     EXPECT_EQ(j["neighbour"]["requests"].int_value, 3);

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "src/model/protocol_names.h"
 
 namespace netcorr::report {
 
@@ -131,29 +132,6 @@ std::string TcpFlagLetters(uint8_t flags) {
     if (flags & bit) out.push_back(letter);
   }
   return out.empty() ? "none" : out;
-}
-
-std::string DnsTypeName(uint16_t qtype) {
-  static constexpr std::array<std::pair<uint16_t, const char*>, 14> kNames = {{
-      {1, "A"},
-      {2, "NS"},
-      {5, "CNAME"},
-      {6, "SOA"},
-      {12, "PTR"},
-      {15, "MX"},
-      {16, "TXT"},
-      {28, "AAAA"},
-      {33, "SRV"},
-      {35, "NAPTR"},
-      {43, "DS"},
-      {64, "SVCB"},
-      {65, "HTTPS"},
-      {255, "ANY"},
-  }};
-  for (const auto& [type, name] : kNames) {
-    if (type == qtype) return name;
-  }
-  return absl::StrCat("TYPE", qtype);
 }
 
 std::string TlsAlertLevelName(uint8_t level) {

@@ -19,8 +19,6 @@ std::string FormatPacket(const Packet& packet);
 // tcpdump's flag letters: "S", "S.", "R.", "P.", "F.", "." ("none" when no flag is set).
 std::string TcpFlagLetters(uint8_t flags);
 
-// "A", "AAAA", "MX"... , "TYPE99" for others.
-std::string DnsTypeName(uint16_t qtype);
 // "warning", "fatal", "level_N".
 std::string TlsAlertLevelName(uint8_t level);
 

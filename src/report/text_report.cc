@@ -178,7 +178,7 @@ void RenderHeader(const ReportInput& in, TimeNs zero, Page& page) {
     page.Paragraph(
         absl::StrCat("capture: none (",
                      cap.unavailable_reason.empty() ? "not requested" : cap.unavailable_reason,
-                     "): findings cannot cite packets"));
+                     "): no packet evidence, findings are based on the syscalls only"));
     return;
   }
   std::string capture = absl::StrCat(

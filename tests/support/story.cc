@@ -8,6 +8,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
 
 namespace netcorr::testing {
 
@@ -16,8 +17,8 @@ namespace {
 absl::StatusOr<JsonValue> ReadReport(const std::string& path, const CommandResult& run) {
   const std::string text = ReadFile(path);
   if (text.empty()) {
-    return absl::InternalError(absl::StrCat("netcorr wrote no report (exit ", run.exit_code,
-                                            "); stderr:\n", run.err));
+    return absl::InternalError(
+        absl::StrCat("netcorr wrote no report (exit ", run.exit_code, "); stderr:\n", run.err));
   }
   absl::StatusOr<JsonValue> parsed = report::testing::ParseJson(text);
   if (!parsed.ok()) {
@@ -72,8 +73,8 @@ absl::StatusOr<Told> StoryRunner::Recorded(const std::vector<std::string>& argv,
   const std::string tcpdump_err = NextFile("tcpdump.err");
   pid_t tcpdump = -1;
   if (options.with_capture) {
-    std::vector<std::string> dump = {"/usr/bin/tcpdump", "-i", "any", "--immediate-mode", "-U",
-                                     "-n", "-w", pcap};
+    std::vector<std::string> dump = {
+        "/usr/bin/tcpdump", "-i", "any", "--immediate-mode", "-U", "-n", "-w", pcap};
     if (!options.capture_filter.empty()) dump.push_back(options.capture_filter);
     tcpdump = SpawnIn(world_.NamespacePath(options.node), dump, tcpdump_err);
     if (tcpdump <= 0) return absl::InternalError("cannot start tcpdump");
@@ -115,6 +116,18 @@ absl::StatusOr<Told> StoryRunner::Recorded(const std::vector<std::string>& argv,
   absl::StatusOr<JsonValue> report = ReadReport(json, *run);
   if (!report.ok()) return report.status();
   told.report = *std::move(report);
+  return told;
+}
+
+std::vector<Told> TellBothWays(StoryRunner& story, const std::vector<std::string>& argv,
+                               const LiveOptions& live) {
+  std::vector<Told> told;
+  absl::StatusOr<Told> l = story.Live(argv, live);
+  EXPECT_TRUE(l.ok()) << l.status();
+  if (l.ok()) told.push_back(*std::move(l));
+  absl::StatusOr<Told> o = story.Recorded(argv);
+  EXPECT_TRUE(o.ok()) << o.status();
+  if (o.ok()) told.push_back(*std::move(o));
   return told;
 }
 

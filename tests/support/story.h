@@ -27,11 +27,11 @@ using ::netcorr::report::testing::JsonValue;
 
 // What netcorr said about one run: its --json report, and how the command ran.
 struct Told {
-  std::string how;           // "live" or "offline", for failure messages
-  CommandResult netcorr;     // the netcorr (or netcorr analyze) command
-  CommandResult program;     // offline: the program under strace (live: its output is in netcorr)
-  JsonValue report;          // the parsed --json report
-  std::string strace_log;    // offline: the log analyze read
+  std::string how;         // "live" or "offline", for failure messages
+  CommandResult netcorr;   // the netcorr (or netcorr analyze) command
+  CommandResult program;   // offline: the program under strace (live: its output is in netcorr)
+  JsonValue report;        // the parsed --json report
+  std::string strace_log;  // offline: the log analyze read
   // A few lines for a failure message: how it ran, netcorr's text on stderr, the kinds found.
   std::string Describe() const;
 };
@@ -68,6 +68,11 @@ class StoryRunner {
   const TempDir& dir_;
   int runs_ = 0;
 };
+
+// The story told live, then recorded and analysed (gtest failures for a run that could not be
+// told); the reports of those that were.
+std::vector<Told> TellBothWays(StoryRunner& story, const std::vector<std::string>& argv,
+                               const LiveOptions& live = {});
 
 // The findings of a report with the given kind (and severity, unless empty).
 std::vector<const JsonValue*> FindingsOfKind(const JsonValue& report, const std::string& kind,

@@ -16,7 +16,15 @@
 #   networld.sh show NAME               its addresses, routes, MTUs, firewall rules, servers
 #   networld.sh exec NAME c|r|s CMD...  run CMD in one namespace
 #   networld.sh serve NAME tcp|udp PORT start the echo server (TCP: echo or HTTP/1.0 reply)
+#   networld.sh serve NAME dns [FLAGS]  start dns_test_server on port 53 (FLAGS: its own, e.g.
+#                                       --mode nxdomain --tcp answer)
 #   networld.sh fault NAME FAULT [ARGS] switch on one fault (see `networld.sh help`)
+#
+# The client namespace resolves through the server namespace: `up` writes
+# /etc/netns/NAME-c/resolv.conf, which `ip netns exec` bind-mounts over /etc/resolv.conf
+# (nameserver 10.71.2.2, search netcorr.test, timeout:1 attempts:2 so a silent server costs a
+# test seconds, not minutes); `down` and `gc` remove it. Nothing answers there until a DNS
+# server is started (serve NAME dns, or a dns-* fault).
 #
 # Servers come from the examples/ build directory: $NETCORR_EXAMPLES_DIR, by default
 # <repo>/build/examples. Their PIDs are kept in /run/netcorr-world/NAME/*.pid.
@@ -43,7 +51,7 @@ usage() {
   cat <<'EOF'
 usage: networld.sh up NAME [--owner PID] | down NAME | gc | list | show NAME
        networld.sh exec NAME c|r|s CMD [ARGS...]
-       networld.sh serve NAME tcp|udp PORT
+       networld.sh serve NAME tcp|udp PORT | serve NAME dns [dns_test_server FLAGS]
        networld.sh fault NAME FAULT [ARGS]
 faults (each applies to IPv4 and IPv6):
   no-listener                 nothing to switch on: a TCP port without listener answers RST
@@ -60,6 +68,14 @@ faults (each applies to IPv4 and IPv6):
   reset-server PORT           server accepts, reads the request, closes with RST (SO_LINGER 0)
   dns-drop                    server drops DNS queries (UDP 53)
   dns-servfail                server answers every DNS query on UDP 53 with SERVFAIL
+  dns-nxdomain                server answers every DNS query with NXDOMAIN
+  dns-refused                 server answers every DNS query with REFUSED
+  dns-truncate [tcp-closed|tcp-answer]  UDP answers are truncated (TC=1); TCP 53 is closed
+                              (RST, the default) or answers
+  dns-no-aaaa                 server answers A queries, never AAAA ones
+  resolver-v6                 the client's resolv.conf names fd71:2::2 instead of 10.71.2.2
+(`serve NAME dns` starts the by-name server: NAME.netcorr.test is answered unless its first
+label is nxdomain, refused, servfail, truncate, no-aaaa or drop; other names get NXDOMAIN)
   tls-alert PORT              server answers a TLS ClientHello with a fatal handshake_failure alert
   pmtu-blackhole              router's server-side link MTU 1300 (IPv6 1280) and the router's
                               ICMP frag-needed / packet-too-big dropped: big segments vanish
@@ -75,6 +91,24 @@ in_ns() {
   local n=$1
   shift
   ip netns exec "$n" "$@"
+}
+
+resolv_conf() { echo "/etc/netns/$(ns "$1" c)/resolv.conf"; }  # resolv_conf NAME
+
+# write_resolv_conf NAME SERVER: the client namespace's resolver configuration.
+write_resolv_conf() {
+  local f
+  f=$(resolv_conf "$1")
+  mkdir -p "$(dirname "$f")"
+  printf 'nameserver %s\nsearch netcorr.test\noptions timeout:1 attempts:2\n' "$2" >"$f.tmp"
+  mv "$f.tmp" "$f"
+}
+
+remove_resolv_conf() {
+  local f
+  f=$(resolv_conf "$1")
+  rm -f "$f" "$f.tmp"
+  rmdir "$(dirname "$f")" 2>/dev/null || true
 }
 
 check_name() {
@@ -172,6 +206,7 @@ cmd_up() {
   ip -n "$c" -6 route add default via "$R6C"
   ip -n "$s" route add default via "$R4S"
   ip -n "$s" -6 route add default via "$R6S"
+  write_resolv_conf "$name" "$S4"
   trap - ERR
   echo "world $name up: client $c ($C4 $C6), router $r, server $s ($S4 $S6)"
 }
@@ -209,6 +244,7 @@ cmd_down() {
       ip netns del "$n" 2>/dev/null || true
     fi
   done
+  remove_resolv_conf "$name"
   rm -rf "$state"
 }
 
@@ -292,11 +328,16 @@ start_server() {
 cmd_serve() {
   local name=$1 proto=${2:-} port=${3:-}
   require_world "$name"
+  if [[ $proto == dns ]]; then
+    shift 2
+    start_server "$name" dns udp 53 dns_test_server "$@"
+    return
+  fi
   check_port "$port"
   case $proto in
     tcp) start_server "$name" echo-tcp tcp "$port" echo_server ;;
     udp) start_server "$name" echo-udp udp "$port" echo_server --udp ;;
-    *) die "serve: protocol must be tcp or udp" ;;
+    *) die "serve: protocol must be tcp, udp or dns" ;;
   esac
 }
 
@@ -390,8 +431,18 @@ cmd_fault() {
       start_server "$name" reset tcp "$1" reset_server ;;
     dns-drop)
       ipt46 "$s" -A INPUT -p udp --dport 53 -j DROP ;;
-    dns-servfail)
-      start_server "$name" dns udp 53 dns_servfail_server ;;
+    dns-servfail | dns-nxdomain | dns-refused)
+      start_server "$name" dns udp 53 dns_test_server --mode "${fault#dns-}" ;;
+    dns-truncate)
+      case ${1:-tcp-closed} in
+        tcp-closed) start_server "$name" dns udp 53 dns_test_server --mode truncate ;;
+        tcp-answer) start_server "$name" dns udp 53 dns_test_server --mode truncate --tcp answer ;;
+        *) die "dns-truncate tcp-closed|tcp-answer" ;;
+      esac ;;
+    dns-no-aaaa)
+      start_server "$name" dns udp 53 dns_test_server --mode no-aaaa ;;
+    resolver-v6)
+      write_resolv_conf "$name" "$S6" ;;
     tls-alert)
       check_port "${1:-}"
       start_server "$name" tls tcp "$1" tls_alert_server ;;

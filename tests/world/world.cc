@@ -300,6 +300,12 @@ absl::Status World::Serve(const std::string& proto, int port) {
   return Script({"serve", name_, proto, std::to_string(port)}, absl::Seconds(30)).status();
 }
 
+absl::Status World::ServeDns(const std::vector<std::string>& flags) {
+  std::vector<std::string> a = {"serve", name_, "dns"};
+  a.insert(a.end(), flags.begin(), flags.end());
+  return Script(a, absl::Seconds(30)).status();
+}
+
 absl::StatusOr<CommandResult> World::Exec(Node node, const std::vector<std::string>& argv,
                                           absl::Duration timeout) {
   std::vector<std::string> full = {NetworldScript(), "exec", name_, NodeLetter(node)};

@@ -90,6 +90,10 @@ class World {
   absl::Status Fault(const std::vector<std::string>& args);
   // Starts a listener in the server namespace: Serve("tcp", 8080) starts the echo/HTTP server.
   absl::Status Serve(const std::string& proto, int port);
+  // Starts dns_test_server on port 53 of the server namespace with its own flags
+  // (`networld.sh serve NAME dns FLAGS`): ServeDns({"--mode", "refused"}); {} is the by-name
+  // server the client's resolv.conf points at.
+  absl::Status ServeDns(const std::vector<std::string>& flags = {});
 
   // Runs argv inside one namespace of the world (via `networld.sh exec`).
   absl::StatusOr<CommandResult> Exec(Node node, const std::vector<std::string>& argv,
