@@ -9,6 +9,7 @@ packages=(
   libpcap-dev libseccomp-dev libabsl-dev libgtest-dev libgmock-dev
   iproute2 iptables openssl curl strace tcpdump tshark procps
   dnsutils util-linux                   # dig, setpriv: clients the tests run
+  golang-go nodejs python3              # runtime clients (tests/runtime_story_e2e_test.cc)
   man-db bash-completion dpkg-dev libcap2-bin  # scripts/test-install.sh, setcap tests
 )
 

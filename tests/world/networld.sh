@@ -17,6 +17,9 @@
 #   networld.sh exec NAME c|r|s CMD...  run CMD in one namespace
 #   networld.sh serve NAME tcp|udp PORT start the echo server (TCP: echo or HTTP/1.0 reply)
 #   networld.sh fault NAME FAULT [ARGS] switch on one fault (see `networld.sh help`)
+#   networld.sh resolver NAME v4|v6     the client's glibc resolver asks the server's v4 or v6
+#                                       address (/etc/netns/NAME-c/resolv.conf, which
+#                                       `ip netns exec` mounts over /etc/resolv.conf)
 #
 # Servers come from the examples/ build directory: $NETCORR_EXAMPLES_DIR, by default
 # <repo>/build/examples. Their PIDs are kept in /run/netcorr-world/NAME/*.pid.
@@ -43,6 +46,7 @@ usage: networld.sh up NAME [--owner PID] | down NAME | gc | list | show NAME
        networld.sh exec NAME c|r|s CMD [ARGS...]
        networld.sh serve NAME tcp|udp PORT
        networld.sh fault NAME FAULT [ARGS]
+       networld.sh resolver NAME v4|v6
 faults (each applies to IPv4 and IPv6):
   no-listener                 nothing to switch on: a TCP port without listener answers RST
   udp-closed PORT             nothing to switch on: a closed UDP port answers ICMP port-unreachable
@@ -202,6 +206,11 @@ cmd_down() {
       ip netns del "$n" 2>/dev/null || true
     fi
   done
+  # The resolver file exists only for a world that asked for one (cmd_resolver).
+  if [[ -f $state/resolver ]]; then
+    rm -f "/etc/netns/$(ns "$name" c)/resolv.conf"
+    rmdir "/etc/netns/$(ns "$name" c)" 2>/dev/null || true
+  fi
   rm -rf "$state"
 }
 
@@ -291,6 +300,24 @@ cmd_serve() {
     udp) start_server "$name" echo-udp udp "$port" echo_server --udp ;;
     *) die "serve: protocol must be tcp or udp" ;;
   esac
+}
+
+# Points the client namespace's glibc resolver at the server (where `dns-drop` and
+# `dns-servfail` act), with short, bounded retries: one second per try, two tries.
+cmd_resolver() {
+  local name=$1 family=${2:-} server
+  require_world "$name"
+  case $family in
+    v4) server=$S4 ;;
+    v6) server=$S6 ;;
+    *) die "resolver: family must be v4 or v6" ;;
+  esac
+  local dir
+  dir=/etc/netns/$(ns "$name" c)
+  mkdir -p "$dir"
+  touch "$STATE_ROOT/$name/resolver"
+  printf 'nameserver %s\noptions timeout:1 attempts:2\n' "$server" >"$dir/resolv.conf"
+  echo "resolver: $(ns "$name" c) asks $server"
 }
 
 # iptables and ip6tables with the same match, in one namespace.
@@ -404,6 +431,7 @@ main() {
     down) cmd_down "$name" ;;
     serve) cmd_serve "$name" "$@" ;;
     fault) cmd_fault "$name" "$@" ;;
+    resolver) cmd_resolver "$name" "$@" ;;
     show) cmd_show "$name" ;;
     exec)
       check_name "$name"
