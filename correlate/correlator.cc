@@ -10,6 +10,7 @@
 #include "correlate/decision_queue.h"
 #include "correlate/flow_state.h"
 #include "correlate/local_addresses.h"
+#include "correlate/packets_only_findings.h"
 #include "correlate/pending_connects.h"
 #include "correlate/rule_context.h"
 #include "correlate/socket_table.h"
@@ -56,6 +57,8 @@ class Correlator::Impl {
   void ScheduleConnect(const PendingConnect& p, ConnectOutcome::Ending ending,
                        std::optional<SyscallEvent> resolved_by, int error, TimeNs end_ns);
   void Sweep(TimeNs watermark);
+  // Findings on flows a process drove through io_uring, decided from their packets alone.
+  void AddPacketsOnlyFindings(TimeNs horizon, std::vector<Finding>& out);
 
   CorrelatorOptions options_;
   CaptureStats capture_;
@@ -64,6 +67,7 @@ class Correlator::Impl {
   SocketTable sockets_;
   PendingConnects pending_;
   DecisionQueue queue_;
+  PacketsOnlyFindings packets_only_;
   TimeNs last_time_ = 0;
   TimeNs last_sweep_ = 0;
 };
@@ -125,6 +129,7 @@ void Correlator::Impl::AddWait(const SyscallEvent& call) {
 
 void Correlator::Impl::AddSyscall(const SyscallEvent& call) {
   last_time_ = std::max(last_time_, call.exit_ns);
+  packets_only_.AddCall(call);
   if (call.address && call.kind == CallKind::kBind) local_.Add(call.address->addr);
 
   // A later call revealed the outcome of a non-blocking connect: decide the connect with it.
@@ -248,8 +253,22 @@ std::vector<Finding> Correlator::Impl::Advance(TimeNs watermark, bool finish) {
     }
     out.push_back(std::move(f));
   }
-  if (!finish) Sweep(watermark);
+  if (!finish) {
+    // Before a sweep may forget a closed flow (half its retention: a traced call still claims
+    // its attempt first, well within that).
+    AddPacketsOnlyFindings(watermark - options_.closed_flow_retention_ns / 2, out);
+    Sweep(watermark);
+  }
   return out;
+}
+
+void Correlator::Impl::AddPacketsOnlyFindings(TimeNs horizon, std::vector<Finding>& out) {
+  const auto traced_socket = [&](const NormalizedFlowKey& k) {
+    return sockets_.UseOf(k) != FlowTable::FlowUse::kUnknown;
+  };
+  for (Finding& f : packets_only_.Decide(flows_, Context(), traced_socket, horizon)) {
+    out.push_back(std::move(f));
+  }
 }
 
 std::vector<Finding> Correlator::Impl::Finish() {
@@ -263,6 +282,7 @@ std::vector<Finding> Correlator::Impl::Finish() {
     }
   }
   std::vector<Finding> out = Advance(std::numeric_limits<TimeNs>::max(), /*finish=*/true);
+  AddPacketsOnlyFindings(std::numeric_limits<TimeNs>::max(), out);
   SortByImportance(out);
   return out;
 }

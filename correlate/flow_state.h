@@ -197,6 +197,9 @@ class FlowTable {
                 const std::function<FlowUse(const NormalizedFlowKey&)>& use);
 
   size_t size() const { return flows_.size(); }
+  // Every flow, in no particular order: for the rules that start from the packets rather than
+  // from a call (correlate/packets_only_findings.h).
+  void ForEach(const std::function<void(FlowRecord&)>& visit);
 
  private:
   FlowRecord& Get(const NormalizedFlowKey& key, TimeNs ts);
