@@ -35,11 +35,12 @@ constexpr char kBroad[] = "tcp or udp";
 
 bool Usable(const FlowTerm& t) {
   if (t.transport != Transport::kTcp && t.transport != Transport::kUdp) return false;
-  return t.remote.addr.is_set() || t.local_port != 0;
+  return t.any_flow || t.remote.addr.is_set() || t.local_port != 0;
 }
 
 std::string TermExpression(const FlowTerm& t) {
   const char* proto = t.transport == Transport::kTcp ? "tcp" : "udp";
+  if (t.any_flow) return absl::StrCat("(", proto, ")");
   if (!t.remote.addr.is_set()) return absl::StrCat("(", proto, " port ", t.local_port, ")");
   const std::string host = t.remote.addr.ToString();
   if (t.remote.port == 0) return absl::StrCat("(", proto, " and host ", host, ")");
@@ -55,6 +56,7 @@ bool EndpointMatches(const Endpoint& want, const Endpoint& got) {
 
 bool FlowMatches(const FlowTerm& t, Transport transport, const Endpoint& a, const Endpoint& b) {
   if (transport != t.transport) return false;
+  if (t.any_flow) return true;
   if (t.remote.addr.is_set()) return EndpointMatches(t.remote, a) || EndpointMatches(t.remote, b);
   return a.port == t.local_port || b.port == t.local_port;
 }

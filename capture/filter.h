@@ -17,6 +17,9 @@ struct FlowTerm {
   Endpoint remote;
   // A listening/bound socket with no remote: its local port (remote.addr unset).
   uint16_t local_port = 0;
+  // Every flow of `transport`, whatever its addresses: for a program whose flows the tracer
+  // cannot see one by one (io_uring), so none of them can be announced before its first packet.
+  bool any_flow = false;
 
   friend bool operator==(const FlowTerm&, const FlowTerm&) = default;
   friend auto operator<=>(const FlowTerm&, const FlowTerm&) = default;

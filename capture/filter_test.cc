@@ -170,6 +170,31 @@ TEST(FilterTest, KernelFilterMatchesTheFlowIcmpErrorsAndAddressResolutionOnly) {
       kEtherArp, Arp(1, "02:00:00:00:00:01", "10.71.1.2", "00:00:00:00:00:00", "10.71.1.99"))));
 }
 
+// A program that drives sockets through io_uring announces no flow before its packets: the
+// filter then takes every flow of the transport, in the kernel and in userspace alike.
+TEST(FilterTest, AnyFlowTermTakesEveryFlowOfItsTransport) {
+  FlowTerm any_tcp;
+  any_tcp.transport = Transport::kTcp;
+  any_tcp.any_flow = true;
+  const std::vector<FlowTerm> terms = {any_tcp, Connect(Transport::kUdp, "10.71.2.2", 53)};
+  const CaptureFilter f = BuildCaptureFilter(terms);
+  EXPECT_EQ(f.term_count, 2u);
+  EXPECT_FALSE(f.needs_userspace_filtering);
+  EXPECT_THAT(f.expression, HasSubstr("(tcp) or "));
+  const Bytes v4_syn = Ipv4("10.71.1.2", "10.9.9.9", 6, Tcp(40000, 7001, 1, 0, kTcpSyn));
+  const Bytes v6_rst = Ipv6("fd71:2::2", "fd71:1::2", 6, Tcp(7001, 40000, 0, 2, kTcpRst));
+  const Bytes other_udp = Ipv4("10.71.1.2", "10.9.9.9", 17, Udp(40000, 53, {}));
+  Compiled c(DLT_LINUX_SLL, f.expression);
+  ASSERT_TRUE(c.ok()) << c.error();
+  EXPECT_TRUE(c.Matches(Sll(kEtherIpv4, v4_syn)));
+  EXPECT_TRUE(c.Matches(Sll(kEtherIpv6, v6_rst)));
+  EXPECT_FALSE(c.Matches(Sll(kEtherIpv4, other_udp))) << "only TCP was asked for";
+  auto decode = [](const Bytes& ip) { return *DecodePacket(kLinkRaw, ip, 0, 0); };
+  EXPECT_TRUE(PacketMatchesTerms(decode(v4_syn), terms));
+  EXPECT_TRUE(PacketMatchesTerms(decode(v6_rst), terms));
+  EXPECT_FALSE(PacketMatchesTerms(decode(other_udp), terms));
+}
+
 TEST(FilterTest, UserspaceMatchFollowsTheSameRules) {
   const std::vector<FlowTerm> terms = {Connect(Transport::kTcp, "10.71.2.2", 80),
                                        Listen(Transport::kTcp, 8080),

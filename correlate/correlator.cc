@@ -13,6 +13,7 @@
 #include "correlate/flow_state.h"
 #include "correlate/local_addresses.h"
 #include "correlate/neighbour_state.h"
+#include "correlate/packets_only_findings.h"
 #include "correlate/pending_connects.h"
 #include "correlate/rule_context.h"
 #include "correlate/socket_table.h"
@@ -77,6 +78,8 @@ class Correlator::Impl {
     if (e.record == nullptr) return std::nullopt;
     return e.record->key;
   }
+  // Findings on flows a process drove through io_uring, decided from their packets alone.
+  void AddPacketsOnlyFindings(TimeNs horizon, std::vector<Finding>& out);
 
   CorrelatorOptions options_;
   CaptureStats capture_;
@@ -93,6 +96,7 @@ class Correlator::Impl {
     TimeNs connected_ns = 0;
   };
   std::deque<Connected> connected_;  // the latest kMaxConnected successful connects
+  PacketsOnlyFindings packets_only_;
   TimeNs last_time_ = 0;
   TimeNs last_sweep_ = 0;
 };
@@ -156,6 +160,7 @@ void Correlator::Impl::AddWait(const SyscallEvent& call) {
 
 void Correlator::Impl::AddSyscall(const SyscallEvent& call) {
   last_time_ = std::max(last_time_, call.exit_ns);
+  packets_only_.AddCall(call);
   if (call.address && call.kind == CallKind::kBind) local_.Add(call.address->addr);
 
   // A later call revealed the outcome of a non-blocking connect: decide the connect with it.
@@ -310,6 +315,9 @@ std::vector<Finding> Correlator::Impl::Advance(TimeNs watermark, bool finish) {
              false, out);
     }
   } else {
+    // Before a sweep may forget a closed flow (half its retention: a traced call still claims
+    // its attempt first, well within that).
+    AddPacketsOnlyFindings(watermark - options_.closed_flow_retention_ns / 2, out);
     Sweep(watermark);
   }
   return out;
@@ -404,6 +412,15 @@ void Correlator::Impl::Settle(const Decision& d, std::optional<Explanation> e,
   if (e) Report(std::move(*e), is_connect, out);
 }
 
+void Correlator::Impl::AddPacketsOnlyFindings(TimeNs horizon, std::vector<Finding>& out) {
+  const auto traced_socket = [&](const NormalizedFlowKey& k) {
+    return sockets_.UseOf(k) != FlowTable::FlowUse::kUnknown;
+  };
+  for (Finding& f : packets_only_.Decide(flows_, Context(), traced_socket, horizon)) {
+    out.push_back(std::move(f));
+  }
+}
+
 std::vector<Finding> Correlator::Impl::Finish() {
   // Non-blocking connects never resolved: abandoned after a timed-out wait, or still pending.
   for (const PendingConnect& p : pending_.TakeAll()) {
@@ -415,6 +432,7 @@ std::vector<Finding> Correlator::Impl::Finish() {
     }
   }
   std::vector<Finding> out = Advance(std::numeric_limits<TimeNs>::max(), /*finish=*/true);
+  AddPacketsOnlyFindings(std::numeric_limits<TimeNs>::max(), out);
   SortByImportance(out);
   return out;
 }

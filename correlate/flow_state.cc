@@ -376,6 +376,10 @@ void FlowTable::AddIcmp(const Packet& packet) {
   push(target->icmp);
 }
 
+void FlowTable::ForEach(const std::function<void(FlowRecord&)>& visit) {
+  for (auto& [key, flow] : flows_) visit(flow);
+}
+
 size_t FlowTable::Expire(TimeNs closed_before, TimeNs idle_before,
                          const std::function<FlowUse(const NormalizedFlowKey&)>& use) {
   size_t n = 0;

@@ -211,6 +211,9 @@ class FlowTable {
                 const std::function<FlowUse(const NormalizedFlowKey&)>& use);
 
   size_t size() const { return flows_.size(); }
+  // Every flow, in no particular order: for the rules that start from the packets rather than
+  // from a call (correlate/packets_only_findings.h).
+  void ForEach(const std::function<void(FlowRecord&)>& visit);
 
   // The DNS causes already reported: kept beside the flows because one cause spans many flows
   // (a resolver's new socket per query), and lives as long as the session.

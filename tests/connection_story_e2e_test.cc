@@ -12,34 +12,23 @@
 #include "gtest/gtest.h"
 #include "tests/support/requirements.h"
 #include "tests/support/story.h"
+#include "tests/support/story_fixture.h"
 
 namespace netcorr::testing {
 namespace {
 
 using ::testing::SizeIs;
 
-class ConnectionStory : public ::testing::TestWithParam<bool> {
+class ConnectionStory : public StoryFixture, public ::testing::TestWithParam<bool> {
  protected:
   void SetUp() override {
     NETCORR_REQUIRE(Root("namespaces, ptrace and capture"), Program("/usr/bin/strace"),
                     Program("/usr/bin/tcpdump"));
-    auto world = World::Create();
-    ASSERT_TRUE(world.ok()) << world.status();
-    world_ = std::move(*world);
-    story_ = std::make_unique<StoryRunner>(*world_, dir_);
+    MakeWorld();
   }
 
   bool v6() const { return GetParam(); }
   std::string Server() const { return v6() ? kServerV6 : kServerV4; }
-
-  std::vector<Told> TellBothWays(const std::vector<std::string>& argv,
-                                 const LiveOptions& live = {}) {
-    return testing::TellBothWays(*story_, argv, live);
-  }
-
-  std::unique_ptr<World> world_;
-  TempDir dir_;
-  std::unique_ptr<StoryRunner> story_;
 };
 
 TEST_P(ConnectionStory, RefusedConnectIsOneFailureBothWays) {

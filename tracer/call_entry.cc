@@ -318,6 +318,19 @@ bool TraceLoop::OnEntry(Tracee& t, uint64_t nr, const uint64_t args[6]) {
       c.record = false;
       break;
     }
+    case Call::kIoUringSetup:
+      ev.args = absl::StrCat(args[0], ", ...");
+      // The ring's connects and sends will never stop here: before the ring exists, the
+      // capture must take every flow of the namespace, or their packets are lost too.
+      UnseenFlowsIntent(t, c);
+      break;
+    case Call::kIoUringEnter:
+      // The ring fd stays in the arguments, not in ev.fd: the call acts on no socket.
+      ev.args = absl::StrCat(fd, ", ", args[1], ", ", args[2], ", 0x", absl::Hex(args[3]));
+      break;
+    case Call::kIoUringRegister:
+      ev.args = absl::StrCat(fd, ", ", args[1], ", ...");
+      break;
     case Call::kIoctl: {
       if (args[1] != FIONBIO) return false;
       f = Lookup(t, fd);

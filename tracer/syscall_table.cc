@@ -46,6 +46,9 @@ constexpr std::array kX86_64 = {
     SyscallEntry{292, "dup3", Call::kDup3},
     SyscallEntry{299, "recvmmsg", Call::kRecvmmsg},
     SyscallEntry{307, "sendmmsg", Call::kSendmmsg},
+    SyscallEntry{425, "io_uring_setup", Call::kIoUringSetup},
+    SyscallEntry{426, "io_uring_enter", Call::kIoUringEnter},
+    SyscallEntry{427, "io_uring_register", Call::kIoUringRegister},
     SyscallEntry{436, "close_range", Call::kCloseRange},
     SyscallEntry{441, "epoll_pwait2", Call::kEpollPwait2},
 };
@@ -62,7 +65,8 @@ static_assert(SortedByNumber(), "kX86_64 must be sorted by number for binary sea
 // On an x86-64 host, the table must agree with the C library's numbers.
 static_assert(SYS_connect == 42 && SYS_accept4 == 288 && SYS_recvmmsg == 299 &&
               SYS_sendmmsg == 307 && SYS_close_range == 436 && SYS_epoll_pwait2 == 441 &&
-              SYS_restart_syscall == 219 && SYS_pselect6 == 270);
+              SYS_restart_syscall == 219 && SYS_pselect6 == 270 && SYS_io_uring_setup == 425 &&
+              SYS_io_uring_enter == 426 && SYS_io_uring_register == 427);
 #endif
 
 }  // namespace

@@ -44,6 +44,9 @@ enum class Call : uint8_t {
   kDup3,
   kFcntl,
   kIoctl,
+  kIoUringSetup,     // io_uring_setup, io_uring_enter, io_uring_register: recorded so the
+  kIoUringEnter,     // report can say what the program did that ptrace cannot see
+  kIoUringRegister,
   kRestartSyscall,  // the kernel's continuation of an interrupted poll/select/nanosleep
   kSigreturn,       // a signal handler returning: an interrupted call restarts or fails after it
 };

@@ -97,6 +97,8 @@ class TraceLoop {
   std::vector<FdSocket> WaitedSockets(Tracee& t, const std::vector<int>& fds);
   void Intent(Tracee& t, const InFlight& c, int fd, std::optional<Endpoint> remote,
               std::optional<Endpoint> local);
+  // Announces that the thread group is about to make flows ptrace cannot see (io_uring).
+  void UnseenFlowsIntent(Tracee& t, const InFlight& c);
   DecodedSockaddr ReadSockaddr(pid_t tid, uint64_t addr, uint64_t len);
   template <typename T>
   absl::StatusOr<T> ReadValue(pid_t tid, uint64_t addr) {

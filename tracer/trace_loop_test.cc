@@ -103,6 +103,32 @@ TEST_F(TraceLoopTest, BlockingConnectRefused) {
   EXPECT_EQ(Text(sink_.intents[0].remote), "10.0.0.2:80");
 }
 
+// ---- io_uring: the ring's operations never stop; its setup and submissions do ----
+
+TEST_F(TraceLoopTest, IoUringCallsAreRecordedAndTheCaptureTakesEveryFlowBeforeTheRing) {
+  os_->Call(kPid, "io_uring_setup", {8, kOptvalAddr}, 3);
+  os_->Call(kPid, "socket", {AF_INET, SOCK_STREAM, 0}, 4,
+            [](FakeTraceeOs& os) { os.SetSocket(kPid, 4, TcpSocket(7010)); });
+  // Two entries submitted (a connect and its linked timeout), both completions awaited.
+  os_->Call(kPid, "io_uring_enter", {3, 2, 2, 1 /* IORING_ENTER_GETEVENTS */, 0, 0}, 2);
+  AttachAndRun();
+
+  const SyscallEvent setup = Only("io_uring_setup");
+  EXPECT_EQ(setup.kind, CallKind::kIoUring);
+  EXPECT_EQ(setup.result, 3);
+  const SyscallEvent enter = Only("io_uring_enter");
+  EXPECT_EQ(enter.kind, CallKind::kIoUring);
+  EXPECT_EQ(enter.result, 2) << "how many submissions the kernel consumed";
+  EXPECT_EQ(enter.fd, -1) << "the ring is not a socket";
+  EXPECT_EQ(enter.args, "3, 2, 2, 0x1");
+  // Announced at io_uring_setup's entry, before any ring exists: the connect through the ring
+  // will never stop, so only a capture of every flow sees its SYN.
+  ASSERT_EQ(sink_.intents.size(), 1u);
+  EXPECT_EQ(sink_.intents[0].syscall, "io_uring_setup");
+  EXPECT_TRUE(sink_.intents[0].unseen_flows);
+  EXPECT_EQ(sink_.intents[0].pid, kPid);
+}
+
 // ---- 2. A non-blocking connect resolved by getsockopt(SO_ERROR) ----
 
 TEST_F(TraceLoopTest, NonBlockingConnectResolvedBySoError) {

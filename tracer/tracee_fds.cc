@@ -106,6 +106,16 @@ void TraceLoop::Intent(Tracee& t, const InFlight& c, int fd, std::optional<Endpo
   sink_->BeforeTraffic(intent);
 }
 
+void TraceLoop::UnseenFlowsIntent(Tracee& t, const InFlight& c) {
+  if (!t.report || stopping_) return;
+  TrafficIntent intent;
+  intent.pid = t.tgid;
+  intent.tid = t.tid;
+  intent.syscall = std::string(c.entry->name);
+  intent.unseen_flows = true;
+  sink_->BeforeTraffic(intent);
+}
+
 void TraceLoop::EmitUnfinished(Tracee& t, TimeNs when) {
   if (!t.call) return;
   InFlight c = std::move(*t.call);

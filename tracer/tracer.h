@@ -44,6 +44,9 @@ struct TrafficIntent {
   std::optional<Endpoint>
       remote;                     // destination, when the call names one or the socket is connected
   std::optional<Endpoint> local;  // the socket's local address, when already bound
+  // The program is about to make flows the tracer cannot see (io_uring_setup: its connects and
+  // sends go through the ring): capture every TCP and UDP flow of its network namespace.
+  bool unseen_flows = false;
 };
 
 // Receives what the tracer sees. All callbacks run on the thread that calls Tracer::Run(),

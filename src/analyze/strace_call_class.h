@@ -40,6 +40,7 @@ enum class CallClass : uint8_t {
   kSelfPid,  // set_tid_address, getpid: reveal the pid of a log without pid prefixes
   kSigreturn,
   kRestartSyscall,
+  kIoUring,  // io_uring_setup, io_uring_enter, io_uring_register: recorded, no socket
 };
 
 CallClass Classify(std::string_view name);

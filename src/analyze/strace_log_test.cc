@@ -116,6 +116,32 @@ TEST(StraceLogTest, UnfinishedResumedAcrossInterleavedThreads) {
   EXPECT_TRUE(r.processes.empty());  // a thread is not a process
 }
 
+// strace shows a ring being set up and fed, never the connect it carries: the io_uring calls
+// are recorded (the report's blind spots come from them), with no socket.
+TEST(StraceLogTest, IoUringCallsAreRecordedWithoutASocket) {
+  const StraceParseResult r = Parse(
+      "4300 1795839754.649193 io_uring_setup(8, {flags=0, sq_thread_cpu=0, sq_thread_idle=0, "
+      "sq_entries=8, cq_entries=16, features=IORING_FEAT_SINGLE_MMAP}) = 3<anon_inode:[io_uring]> "
+      "<0.000040>\n"
+      "4300 1795839754.649300 socket(AF_INET, SOCK_STREAM|SOCK_CLOEXEC, IPPROTO_IP) = "
+      "4<TCP:[24850]> <0.000010>\n"
+      "4300 1795839754.649400 io_uring_enter(3<anon_inode:[io_uring]>, 2, 2, "
+      "IORING_ENTER_GETEVENTS, NULL, 0) = 2 <0.000600>\n");
+  const auto setups = Named(r, "io_uring_setup");
+  const auto enters = Named(r, "io_uring_enter");
+  ASSERT_EQ(setups.size(), 1u);
+  ASSERT_EQ(enters.size(), 1u);
+  EXPECT_EQ(setups[0]->kind, CallKind::kIoUring);
+  EXPECT_EQ(setups[0]->result, 3);
+  EXPECT_EQ(enters[0]->kind, CallKind::kIoUring);
+  EXPECT_EQ(enters[0]->result, 2) << "entries the kernel consumed";
+  EXPECT_EQ(enters[0]->pid, 4300);
+  EXPECT_EQ(enters[0]->entry_ns, 1795839754649400000);
+  EXPECT_EQ(enters[0]->exit_ns, 1795839754649400000 + 600000);
+  EXPECT_FALSE(enters[0]->socket.has_value());
+  EXPECT_EQ(Named(r, "connect").size(), 0u);
+}
+
 TEST(StraceLogTest, EinprogressConnectResolvedBySoError) {
   const StraceParseResult r = Parse(
       "11519 1795839754.649193 socket(AF_INET, SOCK_STREAM, IPPROTO_TCP) = 5<TCP:[24849]> "

@@ -146,6 +146,13 @@ class SessionState : public tracer::EventSink {
   // Runs while the tracee waits at the call's entry: once this returns, the kernel filter
   // already lets the flow's first packet through.
   void BeforeTraffic(const tracer::TrafficIntent& intent) override {
+    if (intent.unseen_flows) {
+      // io_uring: the ring's connects and sends will announce nothing; take every flow.
+      capture::FlowTerm tcp{Transport::kTcp, {}, 0, /*any_flow=*/true};
+      capture::FlowTerm udp{Transport::kUdp, {}, 0, /*any_flow=*/true};
+      WidenFilter({tcp, udp});
+      return;
+    }
     if (intent.remote && !intent.remote->addr.is_unspecified()) {
       WidenFilter({capture::FlowTerm{intent.transport, *intent.remote, 0}});
     } else if (intent.local) {

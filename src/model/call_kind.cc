@@ -6,7 +6,7 @@
 namespace netcorr {
 namespace {
 
-constexpr std::array<std::pair<std::string_view, CallKind>, 32> kKindByName = {{
+constexpr std::array<std::pair<std::string_view, CallKind>, 35> kKindByName = {{
     {"socket", CallKind::kSocket},        {"socketpair", CallKind::kSocketpair},
     {"connect", CallKind::kConnect},      {"bind", CallKind::kBind},
     {"listen", CallKind::kListen},        {"accept", CallKind::kAccept},
@@ -23,6 +23,8 @@ constexpr std::array<std::pair<std::string_view, CallKind>, 32> kKindByName = {{
     {"select", CallKind::kWait},          {"pselect6", CallKind::kWait},
     {"epoll_wait", CallKind::kWait},      {"epoll_pwait", CallKind::kWait},
     {"epoll_pwait2", CallKind::kWait},    {"_newselect", CallKind::kWait},
+    {"io_uring_setup", CallKind::kIoUring}, {"io_uring_enter", CallKind::kIoUring},
+    {"io_uring_register", CallKind::kIoUring},
 }};
 
 }  // namespace
@@ -50,6 +52,7 @@ std::string_view CallKindName(CallKind kind) {
     case CallKind::kSend: return "send";
     case CallKind::kRecv: return "recv";
     case CallKind::kWait: return "wait";
+    case CallKind::kIoUring: return "io_uring";
   }
   return "other";
 }

@@ -22,6 +22,9 @@ enum class CallKind : uint8_t {
   kSend,        // write, writev, send, sendto, sendmsg, sendmmsg, sendfile
   kRecv,        // read, readv, recv, recvfrom, recvmsg, recvmmsg
   kWait,        // poll, ppoll, select, pselect6, epoll_wait, epoll_pwait, epoll_pwait2
+  // io_uring_setup, io_uring_enter, io_uring_register: the operations submitted through the
+  // ring (connect, send, recv...) never pass through a syscall ptrace could stop.
+  kIoUring,
 };
 
 // The kind of a call by its name as strace and the kernel's tables spell it; kOther for names

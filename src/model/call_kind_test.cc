@@ -14,6 +14,9 @@ TEST(CallKind, EveryNameOfACallHasItsKind) {
   EXPECT_EQ(CallKindOf("recvfrom"), CallKind::kRecv);
   EXPECT_EQ(CallKindOf("epoll_pwait2"), CallKind::kWait);
   EXPECT_EQ(CallKindOf("_newselect"), CallKind::kWait);
+  EXPECT_EQ(CallKindOf("io_uring_setup"), CallKind::kIoUring);
+  EXPECT_EQ(CallKindOf("io_uring_enter"), CallKind::kIoUring);
+  EXPECT_EQ(CallKindOf("io_uring_register"), CallKind::kIoUring);
   EXPECT_EQ(CallKindOf("getsockopt"), CallKind::kGetsockopt);
 }
 
@@ -22,6 +25,7 @@ TEST(CallKind, OtherCallsAreOther) {
   EXPECT_EQ(CallKindOf("dup2"), CallKind::kOther);
   EXPECT_EQ(CallKindOf(""), CallKind::kOther);
   EXPECT_EQ(CallKindName(CallKind::kWait), "wait");
+  EXPECT_EQ(CallKindName(CallKind::kIoUring), "io_uring");
 }
 
 }  // namespace

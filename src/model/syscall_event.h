@@ -66,7 +66,13 @@ struct SyscallEvent {
   std::optional<uint64_t> resolves_call;
   int resolved_error = 0;
 
+  // Not a traced call: an operation ptrace cannot see (submitted through io_uring), described
+  // from its packets alone for a finding based on them (EvidenceBasis::kPacketsOnly). Its id is
+  // 0, its times are its first and last packet's, and it has no result or errno of its own.
+  bool unseen = false;
+
   bool failed() const { return finished && error != 0; }
+  bool has_result() const { return finished && error == 0 && !unseen; }
   TimeNs duration_ns() const { return exit_ns - entry_ns; }
 };
 

@@ -114,6 +114,10 @@ std::string FormatCallHead(const SyscallEvent& call) {
 }
 
 std::string FormatCallOutcome(const SyscallEvent& call) {
+  if (call.unseen) {
+    return absl::StrCat("[not seen by ptrace; ", FormatHumanDuration(call.duration_ns()),
+                        " on the wire]");
+  }
   if (!call.finished) {
     return absl::StrCat("... still blocked after ", FormatHumanDuration(call.duration_ns()));
   }
@@ -133,6 +137,7 @@ std::string FormatCall(const SyscallEvent& call) {
 }
 
 std::string FormatCallResultShort(const SyscallEvent& call) {
+  if (call.unseen) return "not seen by ptrace";
   if (!call.finished) return "still blocked";
   if (call.error != 0) return ErrnoName(call.error);
   return absl::StrCat("= ", call.result);

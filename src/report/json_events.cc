@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "src/model/blind_spot.h"
 #include "src/model/errno_name.h"
 #include "src/report/call_format.h"
 #include "src/report/json_objects.h"
@@ -42,6 +43,24 @@ void WriteErrno(JsonWriter& w, std::string_view name_key, std::string_view num_k
   w.Field(num_key, static_cast<int32_t>(err));
 }
 
+void WriteBlindSpots(JsonWriter& w, absl::Span<const SyscallEvent> calls) {
+  w.Key("blind_spots");
+  w.BeginArray();
+  for (const BlindSpot& b : BlindSpotsOf(calls)) {
+    w.BeginObject();
+    w.Field("pid", b.pid);
+    w.Field("mechanism", b.mechanism);
+    w.Field("rings", b.rings);
+    w.Field("enter_calls", b.enter_calls);
+    w.Field("submissions", b.submissions);
+    w.Field("first_ns", b.first_ns);
+    w.Field("last_ns", b.last_ns);
+    w.Field("summary", DescribeBlindSpot(b));
+    w.EndObject();
+  }
+  w.EndArray();
+}
+
 void WriteCall(JsonWriter& w, const SyscallEvent& c) {
   w.BeginObject();
   w.Field("id", c.id);
@@ -63,7 +82,7 @@ void WriteCall(JsonWriter& w, const SyscallEvent& c) {
   WriteOptionalEndpoint(w, "address", c.address);
   w.Field("args", c.args);
   w.Key("result");
-  if (c.finished && c.error == 0) {
+  if (c.has_result()) {
     w.Int(c.result);
   } else {
     w.Null();

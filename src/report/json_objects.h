@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/types/span.h"
 #include "src/model/endpoint.h"
 #include "src/model/finding.h"
 #include "src/model/packet.h"
@@ -33,6 +34,8 @@ void WriteErrno(JsonWriter& w, std::string_view name_key, std::string_view num_k
 void WriteCall(JsonWriter& w, const SyscallEvent& c);
 // json_events.cc: one element of "processes".
 void WriteProcess(JsonWriter& w, const ProcessEvent& e);
+// json_events.cc: the "blind_spots" key and array, from the session's calls.
+void WriteBlindSpots(JsonWriter& w, absl::Span<const SyscallEvent> calls);
 
 // json_finding.cc: one element of "findings"; `number` is its 1-based rank.
 void WriteFinding(JsonWriter& w, const Finding& f, int number);

@@ -87,6 +87,7 @@ void WriteSocket(JsonWriter& w, const SocketIdentity& s) {
 
 namespace {
 
+using json_internal::WriteBlindSpots;
 using json_internal::WriteCall;
 using json_internal::WriteFinding;
 using json_internal::WritePacket;
@@ -222,6 +223,7 @@ absl::Status RenderJsonTo(const ReportInput& in, Output& output) {
   w.BeginArray();
   for (const ProcessEvent& e : in.processes) WriteProcess(w, e);
   w.EndArray();
+  WriteBlindSpots(w, in.calls);
   w.EndObject();
   w.mutable_buffer()->push_back('\n');
   return output.Finish(w.mutable_buffer());
@@ -256,6 +258,7 @@ std::string RenderEventsJson(const SessionInfo& session, const CaptureStats& cap
   w.BeginArray();
   for (const ProcessEvent& e : processes) WriteProcess(w, e);
   w.EndArray();
+  WriteBlindSpots(w, calls);
   w.EndObject();
   std::string out = w.Take();
   out.push_back('\n');

@@ -286,6 +286,58 @@ bool MentionsWord(const std::string& doc, const std::string& word) {
   return false;
 }
 
+// A program that connected through io_uring: its ring calls are blind spots, and the finding the
+// packets alone made has a stand-in call with no result (docs/json.md, "packets_only").
+KindScenario RingScenario() {
+  KindScenario k = ScenarioFor(FindingKind::kRefusedByRst);
+  k.calls.push_back(Call(90, "io_uring_setup", -1, kT0 - 2 * kMs, kT0 - kMs, 0, 5));
+  k.calls.push_back(Call(91, "io_uring_enter", -1, kT0, kT0 + 3 * kMs, 0, 2));
+  Finding& f = k.findings[0];
+  SyscallEvent unseen;
+  unseen.pid = unseen.tid = 4242;
+  unseen.name = "io_uring";
+  unseen.kind = CallKind::kIoUring;
+  unseen.unseen = true;
+  unseen.entry_ns = kT0 + kMs;
+  unseen.exit_ns = kT0 + 2 * kMs;
+  unseen.address = Ep("10.71.2.2", 81);
+  unseen.socket = SocketOf(TcpFlow("10.71.1.2", 40000, "10.71.2.2", 81));
+  f.call = unseen;
+  f.resolved_by = k.calls.back();
+  f.basis = EvidenceBasis::kPacketsOnly;
+  return k;
+}
+
+TEST(JsonReportTest, RingOperationsAreBlindSpotsAndTheirFindingHasAStandInCall) {
+  const JsonValue doc = MustParse(RenderJson(RingScenario().Input()));
+  ASSERT_EQ(doc["blind_spots"].size(), 1u);
+  const JsonValue& b = doc["blind_spots"][0];
+  EXPECT_EQ(b["pid"].int_value, 4242);
+  EXPECT_EQ(b["mechanism"].string, "io_uring");
+  EXPECT_EQ(b["rings"].int_value, 1);
+  EXPECT_EQ(b["enter_calls"].int_value, 1);
+  EXPECT_EQ(b["submissions"].int_value, 2);
+  EXPECT_EQ(b["first_ns"].int_value, kT0 - 2 * kMs);
+  EXPECT_EQ(b["last_ns"].int_value, kT0 + 3 * kMs);
+  EXPECT_TRUE(absl::StrContains(b["summary"].string, "cannot see")) << b["summary"].string;
+  const JsonValue& f = doc["findings"][0];
+  EXPECT_EQ(f["based_on"].string, "packets_only");
+  EXPECT_EQ(f["call"]["name"].string, "io_uring");
+  EXPECT_EQ(f["call"]["id"].int_value, 0);
+  EXPECT_EQ(f["call"]["pid"].int_value, 4242);
+  EXPECT_TRUE(f["call"]["result"].is_null()) << "ptrace saw no result";
+  EXPECT_TRUE(f["call"]["errno"].is_null());
+  EXPECT_TRUE(absl::StrContains(f["call"]["display"].string, "io_uring(10.71.2.2:81)"))
+      << f["call"]["display"].string;
+  EXPECT_TRUE(absl::StrContains(f["call"]["display"].string, "[not seen by ptrace"))
+      << f["call"]["display"].string;
+  EXPECT_EQ(f["resolved_by"]["name"].string, "io_uring_enter");
+  // A session without io_uring says so with an empty array, not a missing key.
+  const JsonValue plain = MustParse(RenderJson(MakeSession().Input()));
+  ASSERT_NE(plain.Find("blind_spots"), nullptr);
+  EXPECT_EQ(plain["blind_spots"].size(), 0u);
+}
+
 // docs/json.md is the schema's contract: a field the renderer writes must be documented there.
 TEST(JsonReportTest, EveryFieldWrittenIsDocumented) {
   std::ifstream file(std::string(NETCORR_SOURCE_DIR) + "/docs/json.md");
@@ -316,6 +368,7 @@ TEST(JsonReportTest, EveryFieldWrittenIsDocumented) {
   f.resolved_by = f.call;
   f.resolved_by->waited = {FdSocket{3, SocketOf(TcpFlow("10.71.1.2", 1, "10.71.2.2", 2))}};
   CollectKeys(MustParse(RenderJson(rich.Input())), keys);
+  CollectKeys(MustParse(RenderJson(RingScenario().Input())), keys);
   EXPECT_GT(keys.size(), 100u);
   for (const std::string& key : keys) {
     EXPECT_TRUE(MentionsWord(doc, key)) << "field \"" << key << "\" is not in docs/json.md";

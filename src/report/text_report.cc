@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "src/model/blind_spot.h"
 #include "src/model/errno_name.h"
 #include "src/report/call_format.h"
 #include "src/report/output.h"
@@ -423,6 +424,16 @@ void RenderTimeline(const ReportInput& in, const TextOptions& options, TimeNs ze
   }
 }
 
+// What the calls column cannot show (operations submitted through io_uring), said before the
+// timeline so that a quiet calls column is not read as a quiet program.
+void RenderBlindSpots(const ReportInput& in, Page& page) {
+  const std::vector<BlindSpot> spots = BlindSpotsOf(in.calls);
+  if (spots.empty()) return;
+  page.Line("NOT SEEN BY PTRACE", kBold);
+  for (const BlindSpot& s : spots) page.Paragraph(absl::StrCat("    ", DescribeBlindSpot(s)), 8);
+  page.Blank();
+}
+
 void RenderProcesses(const ReportInput& in, TimeNs zero, Page& page) {
   std::vector<std::string> lines;
   for (const ProcessEvent& e : in.processes) {
@@ -465,6 +476,7 @@ absl::Status RenderTextTo(const ReportInput& input, const TextOptions& options, 
   page.Blank();
   RenderSummary(input, zero, page);
   page.Blank();
+  RenderBlindSpots(input, page);
   RenderTimeline(input, options, zero, page);
   page.Blank();
   RenderProcesses(input, zero, page);

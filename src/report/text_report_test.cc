@@ -105,6 +105,23 @@ INSTANTIATE_TEST_SUITE_P(Kinds, EveryKindTest, ::testing::ValuesIn(kAllKinds),
                            return std::string(FindingKindName(info.param));
                          });
 
+// A program that used io_uring: the report says, before the timeline, what ptrace missed.
+TEST(TextReportTest, IoUringOperationsAreNamedAsNotSeenByPtrace) {
+  KindScenario k = ScenarioFor(FindingKind::kRefusedByRst);
+  k.calls.push_back(Call(90, "io_uring_setup", -1, kT0 - 2 * kMs, kT0 - kMs, 0, 5));
+  k.calls.push_back(Call(91, "io_uring_enter", -1, kT0, kT0 + 3 * kMs, 0, 2));
+  const std::string text = StripAnsi(RenderText(k.Input(), TextOptions{}));
+  const size_t section = text.find("NOT SEEN BY PTRACE");
+  ASSERT_NE(section, std::string::npos) << text;
+  EXPECT_LT(section, text.find("SYSCALLS")) << "before the timeline";
+  EXPECT_TRUE(absl::StrContains(text, "pid 4242 submitted 2 operations through io_uring"))
+      << text;
+  // Without io_uring there is no such section.
+  EXPECT_FALSE(absl::StrContains(
+      RenderText(ScenarioFor(FindingKind::kRefusedByRst).Input(), TextOptions{}),
+      "NOT SEEN BY PTRACE"));
+}
+
 TEST(LiveLineTest, MatchesTheDocumentedForm) {
   const KindScenario s = ScenarioFor(FindingKind::kRefusedByRst);
   EXPECT_EQ(RenderLiveLine(s.findings[0]),

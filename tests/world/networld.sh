@@ -19,6 +19,9 @@
 #   networld.sh serve NAME dns [FLAGS]  start dns_test_server on port 53 (FLAGS: its own, e.g.
 #                                       --mode nxdomain --tcp answer)
 #   networld.sh fault NAME FAULT [ARGS] switch on one fault (see `networld.sh help`)
+#   networld.sh resolver NAME v4|v6     the client's glibc resolver asks the server's v4 or v6
+#                                       address (/etc/netns/NAME-c/resolv.conf, which
+#                                       `ip netns exec` mounts over /etc/resolv.conf)
 #
 # The client namespace resolves through the server namespace: `up` writes
 # /etc/netns/NAME-c/resolv.conf, which `ip netns exec` bind-mounts over /etc/resolv.conf
@@ -53,6 +56,7 @@ usage: networld.sh up NAME [--owner PID] | down NAME | gc | list | show NAME
        networld.sh exec NAME c|r|s CMD [ARGS...]
        networld.sh serve NAME tcp|udp PORT | serve NAME dns [dns_test_server FLAGS]
        networld.sh fault NAME FAULT [ARGS]
+       networld.sh resolver NAME v4|v6
 faults (each applies to IPv4 and IPv6):
   no-listener                 nothing to switch on: a TCP port without listener answers RST
   udp-closed PORT             nothing to switch on: a closed UDP port answers ICMP port-unreachable
@@ -341,6 +345,24 @@ cmd_serve() {
   esac
 }
 
+# Points the client namespace's glibc resolver at the server (where `dns-drop` and
+# `dns-servfail` act), with short, bounded retries: one second per try, two tries.
+cmd_resolver() {
+  local name=$1 family=${2:-} server
+  require_world "$name"
+  case $family in
+    v4) server=$S4 ;;
+    v6) server=$S6 ;;
+    *) die "resolver: family must be v4 or v6" ;;
+  esac
+  local dir
+  dir=/etc/netns/$(ns "$name" c)
+  mkdir -p "$dir"
+  touch "$STATE_ROOT/$name/resolver"
+  printf 'nameserver %s\noptions timeout:1 attempts:2\n' "$server" >"$dir/resolv.conf"
+  echo "resolver: $(ns "$name" c) asks $server"
+}
+
 # iptables and ip6tables with the same match, in one namespace.
 ipt46() {
   local n=$1
@@ -477,6 +499,7 @@ main() {
     down) cmd_down "$name" ;;
     serve) cmd_serve "$name" "$@" ;;
     fault) cmd_fault "$name" "$@" ;;
+    resolver) cmd_resolver "$name" "$@" ;;
     show) cmd_show "$name" ;;
     exec)
       check_name "$name"

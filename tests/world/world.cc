@@ -296,6 +296,10 @@ absl::Status World::Fault(const std::vector<std::string>& args) {
   return Script(a, absl::Seconds(30)).status();
 }
 
+absl::Status World::Resolver(bool v6) {
+  return Script({"resolver", name_, v6 ? "v6" : "v4"}, absl::Seconds(30)).status();
+}
+
 absl::Status World::Serve(const std::string& proto, int port) {
   return Script({"serve", name_, proto, std::to_string(port)}, absl::Seconds(30)).status();
 }

@@ -88,6 +88,10 @@ class World {
   // Switches on one fault: Fault({"reject-router", "host-unreach", "7003"}). The words are
   // those of `networld.sh fault NAME ...` (see docs/testing.md).
   absl::Status Fault(const std::vector<std::string>& args);
+  // Points the client's glibc resolver at the server's IPv4 or IPv6 address (`networld.sh
+  // resolver NAME v4|v6`): getaddrinfo in the client then asks the server, where `dns-drop`
+  // and `dns-servfail` act.
+  absl::Status Resolver(bool v6);
   // Starts a listener in the server namespace: Serve("tcp", 8080) starts the echo/HTTP server.
   absl::Status Serve(const std::string& proto, int port);
   // Starts dns_test_server on port 53 of the server namespace with its own flags

@@ -1,0 +1,3 @@
+module netcorr.test/go_dial
+
+go 1.19
