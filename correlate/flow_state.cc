@@ -4,14 +4,6 @@
 
 namespace netcorr::correlate {
 
-std::vector<PacketRef> RefList::Between(TimeNs from, TimeNs to) const {
-  std::vector<PacketRef> out;
-  for (const PacketRef& r : items_) {
-    if (r.ts >= from && r.ts <= to) out.push_back(r);
-  }
-  return out;
-}
-
 bool TcpConnection::RstRefusesSyn(int from_side) const {
   if (from_side < 0 || !has_syn || from_side == initiator_side) return false;
   const TcpDirection& d = dir[from_side];
@@ -233,10 +225,20 @@ void FlowTable::AddTcp(const Packet& packet) {
     return;
   }
 
+  if (seg.has(kTcpAck) && !seg.has(kTcpSyn)) {
+    // The probe is judged by the window the other side advertised before it; this segment's
+    // own window is this side's advertisement.
+    if (seg.payload_len == 0 && !seg.has(kTcpFin)) {
+      other.zero_window.MaybeProbe(seq, other.has_ack, other.highest_ack, ref);
+    }
+    d.zero_window.Advertised(seg.window, ref);
+  }
+
   if (seg.payload_len > 0 && !seg.has(kTcpSyn)) {
     const uint32_t retrans_before = d.retransmits.total();
     TrackData(d, other, seq, seg.payload_len, ref);
     const bool repeated = d.retransmits.total() != retrans_before;
+    d.last_data_ts = std::max(d.last_data_ts, packet.ts_ns);
     if (packet.tls && !repeated) {
       if (packet.tls->client_hello && !c.client_hello) {
         c.client_hello = ref;
@@ -244,7 +246,8 @@ void FlowTable::AddTcp(const Packet& packet) {
         c.sni = packet.tls->client_hello->sni;
       }
       if (packet.tls->alert && c.alerts.size() < kMaxAlertsPerConnection) {
-        c.alerts.push_back({ref, side, packet.tls->alert->level, packet.tls->alert->description});
+        c.alerts.push_back({ref, side, packet.tls->alert->level, packet.tls->alert->description,
+                            other.last_data_ts});
       }
     }
   }

@@ -10,43 +10,14 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "correlate/flow_key.h"
+#include "correlate/packet_ref.h"
 #include "correlate/tcp_seq.h"
+#include "correlate/zero_window_track.h"
 #include "src/model/endpoint.h"
 #include "src/model/packet.h"
 #include "src/model/time.h"
 
 namespace netcorr::correlate {
-
-// A packet as evidence: its id in the capture and its time.
-struct PacketRef {
-  uint64_t id = 0;
-  TimeNs ts = 0;
-};
-
-// The first kMax references of a repeated event plus how many there were in all: bounded memory
-// for a flow that repeats something forever (a SYN retried for minutes, a retransmission storm).
-class RefList {
- public:
-  static constexpr size_t kMax = 32;
-
-  void Add(PacketRef ref) {
-    ++total_;
-    if (items_.size() < kMax) items_.push_back(ref);
-  }
-  void Clear() {
-    items_.clear();
-    total_ = 0;
-  }
-  const std::vector<PacketRef>& items() const { return items_; }
-  uint32_t total() const { return total_; }
-  bool empty() const { return total_ == 0; }
-  // Kept references stamped in [from, to].
-  std::vector<PacketRef> Between(TimeNs from, TimeNs to) const;
-
- private:
-  std::vector<PacketRef> items_;
-  uint32_t total_ = 0;
-};
 
 struct IcmpRecord {
   PacketRef ref;
@@ -58,6 +29,9 @@ struct TlsAlertRecord {
   int from_side = -1;
   uint8_t level = 0;
   uint8_t description = 0;
+  // When the other side's last data segment before the alert was captured: an alert that
+  // answers it (a certificate rejected) was written by a call that began after it arrived.
+  TimeNs other_data_before_ns = 0;
 };
 
 // One direction of a TCP connection: what one side sent.
@@ -77,6 +51,7 @@ struct TcpDirection {
   TimeNs quiet_before_rst_ns = 0;   // time since the connection's previous packet
   TimeNs quiet_before_fin_ns = 0;
   TimeNs last_ts = 0;  // last packet from this side
+  TimeNs last_data_ts = 0;  // last segment with payload from this side
   // Segments not yet acknowledged: [seq, seq+len), first sent at first_ts. Bounded.
   struct InFlight {
     TcpSeq seq;
@@ -86,6 +61,9 @@ struct TcpDirection {
   };
   std::deque<InFlight> in_flight;
   TimeNs first_retransmitted_original_ts = 0;  // first send of the first segment sent again
+  // The zero windows this side advertised (it stopped taking data), with the other side's
+  // window probes into them.
+  ZeroWindowTrack zero_window;
 };
 
 // One TCP connection (or connection attempt) on a 5-tuple. A 5-tuple reused later (a new SYN

@@ -5,8 +5,11 @@
 //   NAME --port P [--lifetime-s S]
 //
 // Listens on [::]:P (dual-stack, so one server answers IPv4 and IPv6), hands each accepted
-// connection to `handle` (which closes it), and exits after --lifetime-s (default 3600) so a
-// forgotten server cannot live forever. Header-only, libc only.
+// connection to `handle` (which closes it, or keeps it for a bounded while), and exits after
+// --lifetime-s (default 3600) so a forgotten server cannot live forever. `receive_buffer` > 0
+// sets SO_RCVBUF on the listener before listen(), so accepted connections inherit it and
+// announce a window scale that fits it (tcp(7): set it before listen to take effect on the
+// window). Header-only, libc only.
 
 #include <netinet/in.h>
 #include <poll.h>
@@ -22,7 +25,8 @@
 
 namespace netcorr::examples {
 
-inline int ServeEachConnection(const char* name, int argc, char** argv, void (*handle)(int fd)) {
+inline int ServeEachConnection(const char* name, int argc, char** argv, void (*handle)(int fd),
+                               int receive_buffer = 0) {
   int port = 0;
   long lifetime_s = 3600;
   for (int i = 1; i < argc; ++i) {
@@ -49,6 +53,10 @@ inline int ServeEachConnection(const char* name, int argc, char** argv, void (*h
   int off = 0, on = 1;
   setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off));
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+  if (receive_buffer > 0 &&
+      setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof(receive_buffer)) != 0) {
+    return die("setsockopt(SO_RCVBUF)");
+  }
   sockaddr_in6 addr{};
   addr.sin6_family = AF_INET6;
   addr.sin6_addr = in6addr_any;

@@ -8,6 +8,7 @@ packages=(
   clang-14 libclang-rt-14-dev           # libFuzzer targets
   libpcap-dev libseccomp-dev libabsl-dev libgtest-dev libgmock-dev
   iproute2 iptables openssl curl strace tcpdump tshark procps
+  python3 coreutils                     # a Python client (zero_window story), timeout
   dnsutils util-linux                   # dig, setpriv: clients the tests run
   man-db bash-completion dpkg-dev libcap2-bin  # scripts/test-install.sh, setcap tests
 )

@@ -6,7 +6,7 @@
 namespace netcorr {
 
 namespace {
-constexpr std::array<std::pair<FindingKind, std::string_view>, 12> kKindNames = {{
+constexpr std::array<std::pair<FindingKind, std::string_view>, 13> kKindNames = {{
     {FindingKind::kRefusedByRst, "refused_by_rst"},
     {FindingKind::kSynUnanswered, "syn_unanswered"},
     {FindingKind::kIcmpUnreachable, "icmp_unreachable"},
@@ -19,6 +19,7 @@ constexpr std::array<std::pair<FindingKind, std::string_view>, 12> kKindNames = 
     {FindingKind::kRetransmissions, "retransmissions"},
     {FindingKind::kPmtuBlackhole, "pmtu_blackhole"},
     {FindingKind::kUnexplained, "unexplained"},
+    {FindingKind::kZeroWindow, "zero_window"},
 }};
 }  // namespace
 

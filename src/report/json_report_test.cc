@@ -105,6 +105,7 @@ TEST(JsonReportTest, FindingsCarryKindCallFlowAndEvidence) {
   EXPECT_TRUE(f["resolved_by"].is_null());
   EXPECT_TRUE(f["icmp"].is_null());
   EXPECT_TRUE(f["unexplained_reason"].is_null());
+  EXPECT_TRUE(f["zero_window"].is_null());
   EXPECT_EQ(doc["findings"][2]["call"]["finished"].boolean, false);
   EXPECT_EQ(doc["findings"][1]["call"]["tid"].int_value, 4243);
 }
@@ -160,7 +161,8 @@ TEST(JsonReportTest, EveryKindHasItsNameAndDetails) {
        {FindingKind::kRefusedByRst, FindingKind::kSynUnanswered, FindingKind::kIcmpUnreachable,
         FindingKind::kNoPacketSent, FindingKind::kResetByPeer, FindingKind::kClosedByPeer,
         FindingKind::kNoResponse, FindingKind::kDnsError, FindingKind::kTlsAlert,
-        FindingKind::kRetransmissions, FindingKind::kPmtuBlackhole, FindingKind::kUnexplained}) {
+        FindingKind::kRetransmissions, FindingKind::kPmtuBlackhole, FindingKind::kUnexplained,
+        FindingKind::kZeroWindow}) {
     KindScenario s = ScenarioFor(kind);
     Finding& f = s.findings[0];
     f.handshake = HandshakeDetail{{kT0 + 1, kT0 + 2}, 2, false, true};
@@ -170,6 +172,7 @@ TEST(JsonReportTest, EveryKindHasItsNameAndDetails) {
     f.retransmissions = RetransmissionDetail{3, kT0, kT0 + kSec, 1448, 500, false};
     f.dns = DnsDetail{0x1a2b, "example.test", 2, "SERVFAIL", 2, true};
     f.tls = TlsDetail{2, 40, "handshake_failure", "example.test", true};
+    f.zero_window = ZeroWindowDetail{kT0 + 3, kT0 + 4, 5, 6, true, 1448};
     const JsonValue doc = MustParse(RenderJson(s.Input()));
     const JsonValue& j = doc["findings"][0];
     EXPECT_EQ(j["kind"].string, FindingKindName(kind));
@@ -179,6 +182,12 @@ TEST(JsonReportTest, EveryKindHasItsNameAndDetails) {
     EXPECT_EQ(j["retransmissions"]["last_ns"].int_value, kT0 + kSec);
     EXPECT_EQ(j["dns"]["rcode_name"].string, "SERVFAIL");
     EXPECT_EQ(j["tls"]["description_name"].string, "handshake_failure");
+    EXPECT_EQ(j["zero_window"]["first_ns"].int_value, kT0 + 3);
+    EXPECT_EQ(j["zero_window"]["last_ns"].int_value, kT0 + 4);
+    EXPECT_EQ(j["zero_window"]["zero_window_acks"].int_value, 5);
+    EXPECT_EQ(j["zero_window"]["probes"].int_value, 6);
+    EXPECT_TRUE(j["zero_window"]["reopened"].boolean);
+    EXPECT_EQ(j["zero_window"]["bytes_in_flight"].int_value, 1448);
     if (kind == FindingKind::kUnexplained) {
       EXPECT_EQ(j["unexplained_reason"].string, "capture dropped 12 packets");
     }

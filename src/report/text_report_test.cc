@@ -18,6 +18,7 @@ constexpr FindingKind kAllKinds[] = {
     FindingKind::kNoPacketSent,    FindingKind::kResetByPeer,   FindingKind::kClosedByPeer,
     FindingKind::kNoResponse,      FindingKind::kDnsError,      FindingKind::kTlsAlert,
     FindingKind::kRetransmissions, FindingKind::kPmtuBlackhole, FindingKind::kUnexplained,
+    FindingKind::kZeroWindow,
 };
 
 // The lines of the timeline (between its column header rule and the PROCESSES section).
