@@ -19,7 +19,8 @@ constexpr size_t kEvidencePerList = 16;
 enum class Stall : uint8_t {
   kNone,
   kStuck,  // the call gave up, failed or was still blocked: it never got its data out
-  kSlow,   // a send that returned, late
+  kSlow,   // a send that returned, late: all its data taken, or part of it (a signal or
+           // SO_SNDTIMEO cut it short; socket(7): it then returns what it had taken)
 };
 
 Stall Classify(const SyscallEvent& call, const RuleContext& ctx) {
@@ -83,11 +84,11 @@ std::optional<Finding> DecideZeroWindow(const SyscallEvent& call, const FlowKey&
       const bool zero_at_end =
           p.first.ts <= seen_until && (!p.reopened || p.reopened->ts + w.clock_slack_ns > end);
       if (zero_at_end) periods.assign(1, &p);
-    } else if (p.reopened && p.first.ts <= end && p.reopened->ts >= w.EarliestFor(call) &&
-               p.reopened->ts <= seen_until) {
-      // Closed and reopened while the send waited.
+    } else if (p.first.ts <= end && (!p.reopened || p.reopened->ts >= w.EarliestFor(call))) {
+      // Zero while the send waited: reopened before it returned, or still zero then.
       periods.push_back(&p);
-      stalled_ns += std::min(p.reopened->ts, end) - std::max(p.first.ts, call.entry_ns);
+      const TimeNs until = p.reopened ? std::min(p.reopened->ts, end) : end;
+      stalled_ns += std::max<TimeNs>(0, until - std::max(p.first.ts, call.entry_ns));
     }
   }
   if (periods.empty()) return std::nullopt;
@@ -103,7 +104,8 @@ std::optional<Finding> DecideZeroWindow(const SyscallEvent& call, const FlowKey&
     }
     if (p->last.ts <= seen_until) z.last_ns = std::max(z.last_ns, p->last.ts);
   }
-  z.reopened = stall == Stall::kSlow;
+  const ZeroWindowPeriod& latest = *periods.back();
+  z.reopened = latest.reopened && latest.reopened->ts <= seen_until;
   if (ours.has_next && peer.has_ack && ours.next > peer.highest_ack) {
     z.bytes_in_flight = static_cast<uint64_t>(ours.next - peer.highest_ack);
   }
@@ -128,7 +130,9 @@ std::optional<Finding> DecideZeroWindow(const SyscallEvent& call, const FlowKey&
   } else {
     f.severity = FindingSeverity::kSlow;
     f.summary = absl::StrCat(head, "the receive window of ", peer_name, " was zero for ",
-                             Seconds(stalled_ns), " before it opened again (",
+                             Seconds(stalled_ns),
+                             z.reopened ? " before it opened again ("
+                                        : " and had not opened again when it returned (",
                              ProbeText(z.probes, z.zero_window_acks), ")");
     f.hint = absl::StrCat("the application at ", peer_name,
                           " reads more slowly than this program sends (busy, or not reading "
@@ -138,7 +142,9 @@ std::optional<Finding> DecideZeroWindow(const SyscallEvent& call, const FlowKey&
     AddEvidence(f, p->first);
     AddBounded(f, p->acks, seen_until);
     AddBounded(f, p->probes, seen_until);
-    if (stall == Stall::kSlow) AddEvidence(f, *p->reopened);
+    if (stall == Stall::kSlow && p->reopened && p->reopened->ts <= seen_until) {
+      AddEvidence(f, *p->reopened);
+    }
   }
   FinishEvidence(f);
   f.zero_window = z;

@@ -130,6 +130,21 @@ TEST_P(ZeroWindowRuleTest, SendThatWaitedForTheWindowToReopenIsSlow) {
   EXPECT_THAT(f->hint, HasSubstr("reads more slowly"));
 }
 
+// A blocking send cut short by a signal (or SO_SNDTIMEO) returns what it had taken: it
+// returned, late, while the window was still zero.
+TEST_P(ZeroWindowRuleTest, SendThatReturnedPartOfItsDataWhileTheWindowWasZeroIsSlow) {
+  Probes();
+  std::optional<Finding> f =
+      Decide(Call(20, "sendto", 3, kT0 + 3 * kMs, kT0 + 2930 * kMs, 0, 69504));
+  ASSERT_TRUE(f.has_value());
+  EXPECT_EQ(f->severity, FindingSeverity::kSlow);
+  EXPECT_FALSE(f->zero_window->reopened);
+  EXPECT_EQ(f->zero_window->probes, 3u);
+  EXPECT_THAT(f->summary, HasSubstr("took 2.93 s: the receive window of " + s.ToString() +
+                                    " was zero for 2.93 s and had not opened again when it "
+                                    "returned (3 window probes)"));
+}
+
 TEST_P(ZeroWindowRuleTest, ShortStallOfASuccessfulSendIsNoFinding) {
   table.Add(WindowPacket(6, kT0 + 50 * kMs, s, c, 901, 8101, 64));
   EXPECT_FALSE(Decide(Call(20, "write", 3, kT0 + 3 * kMs, kT0 + 51 * kMs, 0, 100)).has_value());

@@ -87,7 +87,8 @@ TEST_P(ZeroWindowStory, PythonSendallWithATimeoutGivesUpOnAZeroWindow) {
 }
 
 // A blocking send() the window holds until tracing stops: live, `netcorr --duration 3`;
-// offline, the recording colleague's `timeout 3` ends the program the same way.
+// offline, the recording colleague's `timeout -s KILL 3` ends it in the same state (a SIGKILL
+// never lets the call return; a SIGTERM would make it return the bytes it had taken).
 TEST_P(ZeroWindowStory, BlockingSendStillBlockedWhenTracingStops) {
   const std::vector<std::string> client = {ExamplePath("tcp_client"), "--host", Server(),
                                            "--port", kPort, "--send", "20000000"};
@@ -95,7 +96,7 @@ TEST_P(ZeroWindowStory, BlockingSendStillBlockedWhenTracingStops) {
   options.flags = {"--duration", "3"};
   absl::StatusOr<Told> live = story_->Live(client, options);
   ASSERT_TRUE(live.ok()) << live.status();
-  std::vector<std::string> bounded = {"/usr/bin/timeout", "3"};
+  std::vector<std::string> bounded = {"/usr/bin/timeout", "-s", "KILL", "3"};
   bounded.insert(bounded.end(), client.begin(), client.end());
   absl::StatusOr<Told> offline = story_->Recorded(bounded);
   ASSERT_TRUE(offline.ok()) << offline.status();
