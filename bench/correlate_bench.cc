@@ -47,6 +47,7 @@ class Generator {
     s.seq = seq;
     s.ack = ack;
     s.payload_len = len;
+    s.window = 502;  // a real capture's windows are open; a zero one is a stall
     p.tcp = s;
     p.payload_len = len;
     corr_.AddPacket(p);

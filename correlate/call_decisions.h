@@ -25,12 +25,13 @@ std::optional<Explanation> DecideCall(Decision& d, FlowTable& flows, const RuleC
 // explains a failed, hung or abandoned connect, or one made slow by lost SYNs.
 std::optional<Explanation> DecideConnectCall(Decision& d, FlowTable& flows, const RuleContext& ctx);
 
-// Any other call on a TCP socket: a TLS alert this call sent or was told of, else the stream
-// rules (reset, close, ICMP, retransmissions) on the connection alive during the call.
+// Any other call on a TCP socket: a TLS alert this call sent or was told of, a send held back
+// by the peer's zero window, else the stream rules (reset, close, ICMP, retransmissions) on the
+// connection alive during the call.
 std::optional<Explanation> DecideTcpCall(const Decision& d, FlowTable& flows,
                                          const RuleContext& ctx);
 // A wait that timed out (or still blocked) on an established TCP connection `waited`: whether
-// retransmissions or a PMTU black hole on it are why nothing came.
+// the peer's zero window, retransmissions or a PMTU black hole on it are why it waited.
 std::optional<Explanation> DecideTcpWait(const SyscallEvent& call, const PartialFlow& waited,
                                          FlowTable& flows, const RuleContext& ctx);
 

@@ -39,6 +39,18 @@ std::string TimeList(const std::vector<TimeNs>& times) {
   return out;
 }
 
+bool WaitTimedOut(const SyscallEvent& call) {
+  return call.finished && call.error == 0 && call.result == 0 && call.kind == CallKind::kWait;
+}
+
+std::string CallEnding(const SyscallEvent& call) {
+  const std::string after = Seconds(call.duration_ns());
+  if (!call.finished) return absl::StrCat("was still blocked after ", after);
+  if (WaitTimedOut(call)) return absl::StrCat("timed out after ", after);
+  if (call.error != 0) return absl::StrCat("failed with ", ErrnoTag(call.error), " after ", after);
+  return absl::StrCat("took ", after);
+}
+
 std::string Times(uint64_t n) { return n == 1 ? "once" : absl::StrCat(n, " times"); }
 
 std::string ErrnoTag(int err) { return ErrnoName(err); }

@@ -22,6 +22,11 @@ std::string CallName(const SyscallEvent& call);
 std::string Seconds(TimeNs d);
 // "12:00:01.100, +1.02 s, +3.06 s": the first time of day, then offsets from it.
 std::string TimeList(const std::vector<TimeNs>& times);
+// How `call` ended, after its name: "was still blocked after 3.00 s", "timed out after 2.96 s"
+// (a wait that returned 0), "failed with EAGAIN after 3.00 s", "took 4.10 s".
+std::string CallEnding(const SyscallEvent& call);
+// A wait (poll, select, epoll_wait...) that returned 0: the program's own timeout expired.
+bool WaitTimedOut(const SyscallEvent& call);
 // "5 times", "once".
 std::string Times(uint64_t n);
 // " (ECONNREFUSED)" style errno tag: "ECONNREFUSED".

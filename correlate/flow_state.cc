@@ -4,33 +4,6 @@
 
 namespace netcorr::correlate {
 
-void RefList::Add(PacketRef ref) {
-  ++total_;
-  if (head_.size() < kMax / 2) {
-    head_.push_back(ref);
-  } else if (tail_.size() < kMax / 2) {
-    tail_.push_back(ref);
-  } else {
-    tail_[tail_next_] = ref;
-    tail_next_ = (tail_next_ + 1) % tail_.size();
-  }
-}
-
-std::vector<PacketRef> RefList::items() const {
-  std::vector<PacketRef> out = head_;
-  out.reserve(head_.size() + tail_.size());
-  for (size_t i = 0; i < tail_.size(); ++i) out.push_back(tail_[(tail_next_ + i) % tail_.size()]);
-  return out;
-}
-
-std::vector<PacketRef> RefList::Between(TimeNs from, TimeNs to) const {
-  std::vector<PacketRef> out;
-  for (const PacketRef& r : items()) {
-    if (r.ts >= from && r.ts <= to) out.push_back(r);
-  }
-  return out;
-}
-
 bool TcpConnection::RstRefusesSyn(int from_side) const {
   if (from_side < 0 || !has_syn || from_side == initiator_side) return false;
   const TcpDirection& d = dir[from_side];
@@ -253,10 +226,20 @@ void FlowTable::AddTcp(const Packet& packet) {
     return;
   }
 
+  if (seg.has(kTcpAck) && !seg.has(kTcpSyn)) {
+    // The probe is judged by the window the other side advertised before it; this segment's
+    // own window is this side's advertisement.
+    if (seg.payload_len == 0 && !seg.has(kTcpFin)) {
+      other.zero_window.MaybeProbe(seq, other.has_ack, other.highest_ack, ref);
+    }
+    d.zero_window.Advertised(seg.window, ref);
+  }
+
   if (seg.payload_len > 0 && !seg.has(kTcpSyn)) {
     const uint32_t retrans_before = d.retransmits.total();
     TrackData(d, other, seq, seg.payload_len, ref);
     const bool repeated = d.retransmits.total() != retrans_before;
+    d.last_data_ts = std::max(d.last_data_ts, packet.ts_ns);
     if (packet.tls && !repeated) {
       if (packet.tls->client_hello && !c.client_hello) {
         c.client_hello = ref;
@@ -264,7 +247,8 @@ void FlowTable::AddTcp(const Packet& packet) {
         c.sni = packet.tls->client_hello->sni;
       }
       if (packet.tls->alert && c.alerts.size() < kMaxAlertsPerConnection) {
-        c.alerts.push_back({ref, side, packet.tls->alert->level, packet.tls->alert->description});
+        c.alerts.push_back({ref, side, packet.tls->alert->level, packet.tls->alert->description,
+                            other.last_data_ts});
       }
     }
   }

@@ -11,47 +11,14 @@
 #include "absl/container/flat_hash_set.h"
 #include "correlate/dns_causes.h"
 #include "correlate/flow_key.h"
+#include "correlate/packet_ref.h"
 #include "correlate/tcp_seq.h"
+#include "correlate/zero_window_track.h"
 #include "src/model/endpoint.h"
 #include "src/model/packet.h"
 #include "src/model/time.h"
 
 namespace netcorr::correlate {
-
-// A packet as evidence: its id in the capture and its time.
-struct PacketRef {
-  uint64_t id = 0;
-  TimeNs ts = 0;
-};
-
-// The first kMax/2 and the latest kMax/2 references of a repeated event, plus how many there
-// were in all: bounded memory for a flow that repeats something forever (a SYN retried for
-// minutes, a retransmission storm), yet both how it began and what it is doing now, which is
-// what a call that fails hours later is explained by.
-class RefList {
- public:
-  static constexpr size_t kMax = 32;
-
-  void Add(PacketRef ref);
-  void Clear() {
-    head_.clear();
-    tail_.clear();
-    tail_next_ = 0;
-    total_ = 0;
-  }
-  // The kept references in capture order (the first ones, then the latest ones).
-  std::vector<PacketRef> items() const;
-  uint32_t total() const { return total_; }
-  bool empty() const { return total_ == 0; }
-  // Kept references stamped in [from, to].
-  std::vector<PacketRef> Between(TimeNs from, TimeNs to) const;
-
- private:
-  std::vector<PacketRef> head_;  // the first kMax/2
-  std::vector<PacketRef> tail_;  // ring of the latest kMax/2 after those
-  size_t tail_next_ = 0;         // where the ring writes next once full
-  uint32_t total_ = 0;
-};
 
 struct IcmpRecord {
   PacketRef ref;
@@ -63,6 +30,9 @@ struct TlsAlertRecord {
   int from_side = -1;
   uint8_t level = 0;
   uint8_t description = 0;
+  // When the other side's last data segment before the alert was captured: an alert that
+  // answers it (a certificate rejected) was written by a call that began after it arrived.
+  TimeNs other_data_before_ns = 0;
 };
 
 // One direction of a TCP connection: what one side sent.
@@ -82,6 +52,7 @@ struct TcpDirection {
   TimeNs quiet_before_rst_ns = 0;   // time since the connection's previous packet
   TimeNs quiet_before_fin_ns = 0;
   TimeNs last_ts = 0;  // last packet from this side
+  TimeNs last_data_ts = 0;  // last segment with payload from this side
   // Segments not yet acknowledged: [seq, seq+len), first sent at first_ts. Bounded.
   struct InFlight {
     TcpSeq seq;
@@ -93,6 +64,9 @@ struct TcpDirection {
   // When the other side's ACK last covered new data of this side: a stall began after it.
   TimeNs acked_progress_ts = 0;
   TimeNs first_retransmitted_original_ts = 0;  // first send of the first segment sent again
+  // The zero windows this side advertised (it stopped taking data), with the other side's
+  // window probes into them.
+  ZeroWindowTrack zero_window;
 };
 
 // One TCP connection (or connection attempt) on a 5-tuple. A 5-tuple reused later (a new SYN

@@ -42,11 +42,6 @@ std::optional<Finding> DecideSlowConnect(const ConnectOutcome& o, const TcpConne
 
 namespace {
 
-// A wait (poll, epoll_wait...) that returned 0: the program's own timeout expired.
-bool WaitTimedOut(const SyscallEvent& call) {
-  return call.finished && call.error == 0 && call.result == 0 && call.kind == CallKind::kWait;
-}
-
 bool TimedOutOrHung(const SyscallEvent& call) {
   return !call.finished || call.error == ETIMEDOUT || call.error == EAGAIN || WaitTimedOut(call);
 }
@@ -109,12 +104,7 @@ std::optional<Finding> DecidePath(const SyscallEvent& call, const FlowKey& flow,
     if (seg.retransmitted && seg.len <= d.largest_acked) large_only = false;
   }
 
-  const std::string what =
-      !call.finished       ? absl::StrCat("was still blocked after ", Seconds(call.duration_ns()))
-      : WaitTimedOut(call) ? absl::StrCat("timed out after ", Seconds(call.duration_ns()))
-      : call.error != 0    ? absl::StrCat("failed with ", ErrnoTag(call.error), " after ",
-                                          Seconds(call.duration_ns()))
-                           : absl::StrCat("took ", Seconds(call.duration_ns()));
+  const std::string what = CallEnding(call);
   Finding f = NewFinding(large_only ? FindingKind::kPmtuBlackhole : FindingKind::kRetransmissions,
                          call, flow, call.error);
   f.severity = slow_success ? FindingSeverity::kSlow : FindingSeverity::kFailure;

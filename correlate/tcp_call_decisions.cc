@@ -4,6 +4,7 @@
 #include "correlate/path_rules.h"
 #include "correlate/tcp_stream_rules.h"
 #include "correlate/tls_rules.h"
+#include "correlate/zero_window_rules.h"
 
 namespace netcorr::correlate {
 
@@ -24,8 +25,12 @@ std::optional<Finding> AlertFinding(const SyscallEvent& call, const FlowKey& key
       mine = (call.kind == CallKind::kRecv && a.ref.ts <= window.LatestReceivedBy(call)) ||
              (failing && a.ref.ts <= window.LatestFor(call));
     } else {
+      // Our alert answers what the peer sent last (its Certificate): the write that carried it
+      // began after that arrived, so an earlier write (the Client Hello's), whose evidence
+      // window also reaches the alert, is not the one. A received packet is captured before
+      // any call can react to it: no clock slack here.
       mine = (call.kind == CallKind::kSend || call.kind == CallKind::kClose) &&
-             window.Contains(call, a.ref.ts);
+             window.Contains(call, a.ref.ts) && call.entry_ns >= a.other_data_before_ns;
     }
     if (mine) return TlsAlertFinding(call, key, conn, a, from_peer);
   }
@@ -60,6 +65,13 @@ std::optional<Explanation> DecideTcpCall(const Decision& d, FlowTable& flows,
     }
   }
   if (call.kind == CallKind::kClose) return std::nullopt;
+  // A send held back by the peer's zero window: the retransmissions a shrinking window may
+  // cause are not why it waited.
+  if (conn) {
+    if (std::optional<Finding> f = DecideZeroWindow(call, *key, *conn, ctx)) {
+      return Explanation{std::move(*f), record};
+    }
+  }
   std::optional<Finding> f = DecideStreamCall(call, *key, conn, record, d.first_eof, ctx);
   if (!f) return std::nullopt;
   return Explanation{std::move(*f), record};
@@ -69,6 +81,9 @@ std::optional<Explanation> DecideTcpWait(const SyscallEvent& call, const Partial
                                          FlowTable& flows, const RuleContext& ctx) {
   for (FlowRecord* r : waited.RecordsIn(flows)) {
     if (r->tcp.empty()) continue;
+    if (std::optional<Finding> f = DecideZeroWindow(call, *waited.Known(), r->tcp.back(), ctx)) {
+      return Explanation{std::move(*f), r};
+    }
     if (std::optional<Finding> f = DecidePath(call, *waited.Known(), r->tcp.back(), *r, ctx)) {
       return Explanation{std::move(*f), r};
     }

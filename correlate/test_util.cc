@@ -46,9 +46,17 @@ Packet TcpPacket(uint64_t id, TimeNs ts, const Endpoint& src, const Endpoint& ds
   s.seq = seq;
   s.ack = ack;
   s.payload_len = payload;
+  s.window = kOpenWindow;
   p.tcp = s;
   p.payload_len = payload;
   p.wire_len = p.captured_len = 60 + payload;
+  return p;
+}
+
+Packet WindowPacket(uint64_t id, TimeNs ts, const Endpoint& src, const Endpoint& dst, uint32_t seq,
+                    uint32_t ack, uint16_t window) {
+  Packet p = TcpPacket(id, ts, src, dst, kTcpAck, seq, ack);
+  p.tcp->window = window;
   return p;
 }
 
@@ -140,6 +148,13 @@ Packet TlsAlertPacket(uint64_t id, TimeNs ts, const Endpoint& src, const Endpoin
   r.alert = TlsAlert{level, description};
   p.tls = r;
   return p;
+}
+
+void AddEstablished(FlowTable& table, const Endpoint& c, const Endpoint& s, uint32_t bytes) {
+  table.Add(TcpPacket(1, kT0, c, s, kTcpSyn, 100));
+  table.Add(TcpPacket(2, kT0 + kMs, s, c, kTcpSyn | kTcpAck, 900, 101));
+  table.Add(TcpPacket(3, kT0 + 2 * kMs, c, s, kTcpAck, 101, 901));
+  table.Add(TcpPacket(4, kT0 + 3 * kMs, c, s, kTcpAck, 101, 901, bytes));
 }
 
 namespace {

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "correlate/correlator.h"
+#include "correlate/flow_state.h"
 #include "correlate/local_addresses.h"
 #include "correlate/neighbour_state.h"
 #include "correlate/rule_context.h"
@@ -35,8 +36,13 @@ struct World {
   Endpoint Server(uint16_t port) const { return Endpoint{server, port}; }
 };
 
+// The window every TcpPacket advertises unless a test closes it (a zero window is a stall).
+constexpr uint16_t kOpenWindow = 502;
 Packet TcpPacket(uint64_t id, TimeNs ts, const Endpoint& src, const Endpoint& dst, uint8_t flags,
                  uint32_t seq, uint32_t ack = 0, uint32_t payload = 0);
+// A pure ACK from `src` advertising `window` (0: its receive buffer is full).
+Packet WindowPacket(uint64_t id, TimeNs ts, const Endpoint& src, const Endpoint& dst, uint32_t seq,
+                    uint32_t ack, uint16_t window);
 Packet UdpPacket(uint64_t id, TimeNs ts, const Endpoint& src, const Endpoint& dst,
                  uint32_t payload);
 // An ICMP/ICMPv6 error from `sender` to `to` about the packet original.local -> original.remote.
@@ -56,6 +62,9 @@ Packet TlsAlertPacket(uint64_t id, TimeNs ts, const Endpoint& src, const Endpoin
 // advertisement of `target` to `asker`.
 Packet NeighbourPacket(uint64_t id, TimeNs ts, const IpAddress& asker, const IpAddress& target,
                        bool reply = false);
+// A connection c -> s into `table`: the handshake (ids 1-3; our ISN 100, theirs 900) and, at
+// kT0 + 3 ms, `bytes` of our data (id 4) from sequence number 101.
+void AddEstablished(FlowTable& table, const Endpoint& c, const Endpoint& s, uint32_t bytes);
 
 SocketIdentity TcpSocket(uint64_t inode, std::optional<Endpoint> local,
                          std::optional<Endpoint> remote);

@@ -5,8 +5,11 @@
 //   NAME --port P [--lifetime-s S]
 //
 // Listens on [::]:P (dual-stack, so one server answers IPv4 and IPv6), hands each accepted
-// connection to `handle` (which closes it), and exits after --lifetime-s (default 3600) so a
-// forgotten server cannot live forever. Header-only, libc only.
+// connection to `handle` (which closes it, or keeps it for a bounded while), and exits after
+// --lifetime-s (default 3600) so a forgotten server cannot live forever. `receive_buffer` > 0
+// sets SO_RCVBUF on the listener before listen(), so accepted connections inherit it and
+// announce a window scale that fits it (tcp(7): set it before listen to take effect on the
+// window). Header-only, libc only.
 
 #include <netinet/in.h>
 #include <poll.h>
@@ -24,7 +27,8 @@
 
 namespace netcorr::examples {
 
-inline int ServeEachConnection(const char* name, int argc, char** argv, void (*handle)(int fd)) {
+inline int ServeEachConnection(const char* name, int argc, char** argv, void (*handle)(int fd),
+                               int receive_buffer = 0) {
   int port = 0;
   long lifetime_s = 3600;
   for (int i = 1; i < argc; ++i) {
@@ -48,6 +52,11 @@ inline int ServeEachConnection(const char* name, int argc, char** argv, void (*h
   };
   const int fd = ::netcorr::examples::BindDualStack(SOCK_STREAM, port);
   if (fd < 0) return die("bind");
+  // Accepted connections inherit the listener's receive buffer (and the window it allows).
+  if (receive_buffer > 0 &&
+      setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof(receive_buffer)) != 0) {
+    return die("setsockopt(SO_RCVBUF)");
+  }
   if (listen(fd, 128) != 0) return die("listen");
   const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(lifetime_s);
   while (std::chrono::steady_clock::now() < end) {

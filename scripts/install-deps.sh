@@ -8,7 +8,7 @@ packages=(
   clang-14 libclang-rt-14-dev           # libFuzzer targets
   libpcap-dev libseccomp-dev libabsl-dev libgtest-dev libgmock-dev
   iproute2 iptables openssl curl strace tcpdump tshark procps
-  dnsutils util-linux netcat-openbsd    # dig, setpriv, nc: clients the tests run
+  dnsutils util-linux netcat-openbsd coreutils  # dig, setpriv, nc, timeout: clients the tests run
   golang-go nodejs python3              # runtime clients (tests/*_story_e2e_test.cc)
   man-db bash-completion dpkg-dev libcap2-bin  # scripts/test-install.sh, setcap tests
 )

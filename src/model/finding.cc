@@ -6,7 +6,7 @@
 namespace netcorr {
 
 namespace {
-constexpr std::array<std::pair<FindingKind, std::string_view>, 13> kKindNames = {{
+constexpr std::array<std::pair<FindingKind, std::string_view>, 14> kKindNames = {{
     {FindingKind::kRefusedByRst, "refused_by_rst"},
     {FindingKind::kSynUnanswered, "syn_unanswered"},
     {FindingKind::kIcmpUnreachable, "icmp_unreachable"},
@@ -20,6 +20,7 @@ constexpr std::array<std::pair<FindingKind, std::string_view>, 13> kKindNames = 
     {FindingKind::kPmtuBlackhole, "pmtu_blackhole"},
     {FindingKind::kUnexplained, "unexplained"},
     {FindingKind::kNeighbourUnreachable, "neighbour_unreachable"},
+    {FindingKind::kZeroWindow, "zero_window"},
 }};
 }  // namespace
 

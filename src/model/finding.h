@@ -27,6 +27,7 @@ enum class FindingKind : uint8_t {
   kPmtuBlackhole,
   kUnexplained,
   kNeighbourUnreachable,
+  kZeroWindow,
 };
 
 // "refused_by_rst", "syn_unanswered", ... (the --json names).
@@ -102,6 +103,16 @@ struct DnsDetail {
   TimeNs lost_ns = 0;  // slow lookups: how long the program waited for the unanswered query
 };
 
+// zero_window: the peer's receive window stayed zero (its application did not read).
+struct ZeroWindowDetail {
+  TimeNs first_ns = 0;            // the peer's first zero-window ACK of this stall
+  TimeNs last_ns = 0;             // its last zero-window ACK up to the call's end
+  uint32_t zero_window_acks = 0;  // the peer's ACKs advertising the zero window
+  uint32_t probes = 0;            // our zero-window probes
+  bool reopened = false;          // the window opened again (before the call returned)
+  uint64_t bytes_in_flight = 0;   // our bytes sent and not yet acknowledged
+};
+
 struct TlsDetail {
   uint8_t level = 0;  // 1 warning, 2 fatal
   uint8_t description = 0;
@@ -168,6 +179,7 @@ struct Finding {
   std::optional<DnsDetail> dns;
   std::optional<TlsDetail> tls;
   std::optional<NeighbourDetail> neighbour;
+  std::optional<ZeroWindowDetail> zero_window;
   std::string unexplained_reason;  // kUnexplained: why the evidence is missing
 };
 

@@ -25,7 +25,7 @@ TEST(ErrnoNameTest, NamesNetworkErrors) {
 }
 
 TEST(FindingKindTest, NamesRoundTrip) {
-  for (int k = 0; k <= static_cast<int>(FindingKind::kUnexplained); ++k) {
+  for (int k = 0; k <= static_cast<int>(FindingKind::kZeroWindow); ++k) {
     const auto kind = static_cast<FindingKind>(k);
     EXPECT_EQ(FindingKindFromName(FindingKindName(kind)), kind);
   }

@@ -108,6 +108,14 @@ void WriteFindingDetails(JsonWriter& w, const Finding& f) {
     w.Field("last_ns", n.last_ns);
     w.Field("answered", n.answered);
   });
+  OptionalObject(w, "zero_window", f.zero_window, [&](const ZeroWindowDetail& z) {
+    w.Field("first_ns", z.first_ns);
+    w.Field("last_ns", z.last_ns);
+    w.Field("zero_window_acks", z.zero_window_acks);
+    w.Field("probes", z.probes);
+    w.Field("reopened", z.reopened);
+    w.Field("bytes_in_flight", z.bytes_in_flight);
+  });
   w.Key("unexplained_reason");
   if (f.kind == FindingKind::kUnexplained || !f.unexplained_reason.empty()) {
     w.String(f.unexplained_reason);

@@ -105,6 +105,7 @@ TEST(JsonReportTest, FindingsCarryKindCallFlowAndEvidence) {
   EXPECT_TRUE(f["resolved_by"].is_null());
   EXPECT_TRUE(f["icmp"].is_null());
   EXPECT_TRUE(f["unexplained_reason"].is_null());
+  EXPECT_TRUE(f["zero_window"].is_null());
   EXPECT_EQ(doc["findings"][2]["call"]["finished"].boolean, false);
   EXPECT_EQ(doc["findings"][1]["call"]["tid"].int_value, 4243);
 }
@@ -161,7 +162,7 @@ TEST(JsonReportTest, EveryKindHasItsNameAndDetails) {
         FindingKind::kNoPacketSent, FindingKind::kResetByPeer, FindingKind::kClosedByPeer,
         FindingKind::kNoResponse, FindingKind::kDnsError, FindingKind::kTlsAlert,
         FindingKind::kRetransmissions, FindingKind::kPmtuBlackhole, FindingKind::kUnexplained,
-        FindingKind::kNeighbourUnreachable}) {
+        FindingKind::kNeighbourUnreachable, FindingKind::kZeroWindow}) {
     KindScenario s = ScenarioFor(kind);
     Finding& f = s.findings[0];
     f.handshake = HandshakeDetail{{kT0 + 1, kT0 + 2}, 2, false, true};
@@ -174,6 +175,7 @@ TEST(JsonReportTest, EveryKindHasItsNameAndDetails) {
     f.tls = TlsDetail{2, 40, "handshake_failure", "example.test", true};
     f.neighbour =
         NeighbourDetail{*IpAddress::Parse("10.71.1.99"), false, 3, kT0, kT0 + 2 * kSec, false};
+    f.zero_window = ZeroWindowDetail{kT0 + 3, kT0 + 4, 5, 6, true, 1448};
     const JsonValue doc = MustParse(RenderJson(s.Input()));
     const JsonValue& j = doc["findings"][0];
     EXPECT_EQ(j["kind"].string, FindingKindName(kind));
@@ -191,6 +193,12 @@ TEST(JsonReportTest, EveryKindHasItsNameAndDetails) {
     EXPECT_EQ(j["neighbour"]["requests"].int_value, 3);
     EXPECT_EQ(j["neighbour"]["last_ns"].int_value, kT0 + 2 * kSec);
     EXPECT_FALSE(j["neighbour"]["answered"].boolean);
+    EXPECT_EQ(j["zero_window"]["first_ns"].int_value, kT0 + 3);
+    EXPECT_EQ(j["zero_window"]["last_ns"].int_value, kT0 + 4);
+    EXPECT_EQ(j["zero_window"]["zero_window_acks"].int_value, 5);
+    EXPECT_EQ(j["zero_window"]["probes"].int_value, 6);
+    EXPECT_TRUE(j["zero_window"]["reopened"].boolean);
+    EXPECT_EQ(j["zero_window"]["bytes_in_flight"].int_value, 1448);
     if (kind == FindingKind::kUnexplained) {
       EXPECT_EQ(j["unexplained_reason"].string, "capture dropped 12 packets");
     }

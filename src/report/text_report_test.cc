@@ -19,6 +19,7 @@ constexpr FindingKind kAllKinds[] = {
     FindingKind::kNoResponse,           FindingKind::kDnsError,      FindingKind::kTlsAlert,
     FindingKind::kRetransmissions,      FindingKind::kPmtuBlackhole, FindingKind::kUnexplained,
     FindingKind::kNeighbourUnreachable,
+    FindingKind::kZeroWindow,
 };
 
 // The lines of the timeline (between its column header rule and the PROCESSES section).

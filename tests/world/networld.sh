@@ -81,6 +81,10 @@ faults (each applies to IPv4 and IPv6):
 (`serve NAME dns` starts the by-name server: NAME.netcorr.test is answered unless its first
 label is nxdomain, refused, servfail, truncate, no-aaaa or drop; other names get NXDOMAIN)
   tls-alert PORT              server answers a TLS ClientHello with a fatal handshake_failure alert
+  tls-selfsigned PORT [HOST]  openssl s_server on PORT with a self-signed certificate for HOST
+                              (default test.example), made when the fault is switched on
+  server-not-reading PORT     server accepts on PORT and never reads (small receive buffer):
+                              the client soon sees a zero window
   pmtu-blackhole              router's server-side link MTU 1300 (IPv6 1280) and the router's
                               ICMP frag-needed / packet-too-big dropped: big segments vanish
   host-absent                 nothing to switch on: 10.71.1.99 / fd71:1::99 on the client's link
@@ -300,17 +304,25 @@ cmd_list() {
   return 0
 }
 
-# Starts an examples/ server in the server namespace, detached (setsid, no inherited stdio),
-# records its PID and waits (bounded) until it listens on PORT.
+# Starts an examples/ server in the server namespace (see launch_server).
 start_server() {
   local name=$1 tag=$2 proto=$3 port=$4 prog=$5
   shift 5
   local bin=$EXAMPLES_DIR/$prog
   [[ -x $bin ]] || die "$bin not built (cmake --build build --target $prog, or set NETCORR_EXAMPLES_DIR)"
+  launch_server "$name" "$tag" "$proto" "$port" "$prog" "$bin" --port "$port" "$@"
+}
+
+# launch_server NAME TAG PROTO PORT LABEL CMD...: runs CMD (LABEL in messages) in the server
+# namespace, detached (setsid, no inherited stdio), records its PID and waits (bounded) until it
+# listens on PORT.
+launch_server() {
+  local name=$1 tag=$2 proto=$3 port=$4 prog=$5
+  shift 5
   local state=$STATE_ROOT/$name s
   s=$(ns "$name" s)
   [[ -e $state/$tag-$port.pid ]] && die "$tag already running on port $port in world $name"
-  ip netns exec "$s" setsid "$bin" --port "$port" "$@" </dev/null >"$state/$tag-$port.log" 2>&1 &
+  ip netns exec "$s" setsid "$@" </dev/null >"$state/$tag-$port.log" 2>&1 &
   local pid=$!
   local start
   start=$(proc_identity "$pid") || die "$prog exited at once: $(cat "$state/$tag-$port.log")"
@@ -393,6 +405,21 @@ reject_in() {
   done
 }
 
+# tls_selfsigned NAME PORT HOST: a certificate for HOST signed by itself, made now (EC P-256,
+# valid one day), served by `openssl s_server` (TLS 1.2 and 1.3) on PORT for at most an hour.
+tls_selfsigned() {
+  local name=$1 port=$2 host=$3
+  [[ $host =~ ^[A-Za-z0-9]([A-Za-z0-9.-]{0,62})$ ]] || die "bad host name '$host'"
+  local dir=$STATE_ROOT/$name/tls-selfsigned-$port
+  mkdir -p "$dir"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 \
+    -subj "/CN=$host" -addext "subjectAltName=DNS:$host" \
+    -keyout "$dir/key.pem" -out "$dir/cert.pem" >"$dir/req.log" 2>&1 ||
+    die "openssl req failed: $(cat "$dir/req.log")"
+  launch_server "$name" tls-selfsigned tcp "$port" "openssl s_server" timeout 3600 \
+    openssl s_server -accept "$port" -cert "$dir/cert.pem" -key "$dir/key.pem" -www -quiet
+}
+
 cmd_fault() {
   local name=$1 fault=${2:-}
   shift 2 || true
@@ -468,6 +495,12 @@ cmd_fault() {
     tls-alert)
       check_port "${1:-}"
       start_server "$name" tls tcp "$1" tls_alert_server ;;
+    server-not-reading)
+      check_port "${1:-}"
+      start_server "$name" not-reading tcp "$1" not_reading_server ;;
+    tls-selfsigned)
+      check_port "${1:-}"
+      tls_selfsigned "$name" "$1" "${2:-test.example}" ;;
     pmtu-blackhole)
       ip -n "$r" link set r1 mtu 1300
       in_ns "$r" sysctl -qw net.ipv6.conf.r1.mtu=1280

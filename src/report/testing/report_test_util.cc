@@ -297,6 +297,19 @@ KindScenario ScenarioFor(FindingKind kind) {
       s.expected_packet_text = "ARP, Request who-has 10.71.1.99 tell 10.71.1.2, length 28";
       break;
     }
+    case FindingKind::kZeroWindow: {
+      call = Call(1, "sendto", 3, kT0, kT0 + 3 * kSec);
+      call.finished = false;
+      Packet zero = Tcp(2, kT0 + 100 * kUs, them, us, kTcpAck, 5001, 9001);
+      zero.tcp->window = 0;
+      s.packets = {Tcp(1, kT0 + 50 * kUs, us, them, kTcpAck, 1001, 5001, 8000), zero,
+                   Tcp(3, kT0 + 300 * kMs, us, them, kTcpAck, 9000, 5001)};
+      evidence = {2, 3};
+      summary = "10.71.2.2:81 stopped reading: its receive window has been zero for 3.0 s";
+      hint = "the peer application is not reading its socket";
+      s.expected_packet_text = "ack 9001, win 0, length 0";
+      break;
+    }
     case FindingKind::kUnexplained:
       call = Call(1, "connect", 3, kT0, kT0 + 300 * kUs, ECONNREFUSED);
       summary = "ECONNREFUSED with no packet of the flow captured";
