@@ -417,7 +417,8 @@ void Correlator::Impl::AddPacketsOnlyFindings(TimeNs horizon, std::vector<Findin
     return sockets_.UseOf(k) != FlowTable::FlowUse::kUnknown;
   };
   for (Finding& f : packets_only_.Decide(flows_, Context(), traced_socket, horizon)) {
-    out.push_back(std::move(f));
+    FlowRecord* record = f.flow ? flows_.FindMutable(NormalizedFlowKey::From(*f.flow)) : nullptr;
+    Report(Explanation{std::move(f), record}, false, out);
   }
 }
 
