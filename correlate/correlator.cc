@@ -371,8 +371,10 @@ void Correlator::Impl::Settle(const Decision& d, std::optional<Explanation> e,
     if (e) Report(std::move(*e), false, out);
     return;
   }
-  if (!is_connect && TimedOutWaiting(call)) {
-    // The program's patience ran out; what it does next says what that meant.
+  const bool no_packets = e && e->finding.basis == EvidenceBasis::kSyscallsOnly;
+  if (!is_connect && TimedOutWaiting(call) && !no_packets) {
+    // The program's patience ran out; what it does next says what that meant. (Without a
+    // capture there is no stall to follow: each timed-out call is told from the syscalls.)
     if (e) {
       const int fd = e->fd >= 0 ? e->fd : call.fd;
       const std::optional<NormalizedFlowKey> key = KeyOf(*e);
@@ -388,6 +390,11 @@ void Correlator::Impl::Settle(const Decision& d, std::optional<Explanation> e,
   }
   if (!is_connect && call.kind != CallKind::kWait) {
     if (std::optional<Stall> s = stalls_.Take(call.pid, call.fd)) {
+      if (ContinuesStall(*s, call)) {
+        stalls_.Restore(std::move(*s));
+        if (e) Report(std::move(*e), false, out);
+        return;
+      }
       const std::optional<NormalizedFlowKey> key = s->record;
       FlowRecord* record = key ? flows_.FindMutable(*key) : nullptr;
       std::optional<Finding> own;

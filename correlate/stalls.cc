@@ -38,6 +38,16 @@ std::optional<Stall> StallTable::Take(int32_t pid, int fd) {
   return s;
 }
 
+void StallTable::Restore(Stall stall) {
+  const uint64_t key = SocketKey(stall.pid, stall.fd);
+  stalls_.insert_or_assign(key, std::move(stall));
+}
+
+bool ContinuesStall(const Stall& stall, const SyscallEvent& call) {
+  return call.finished && call.error == 0 && call.kind == CallKind::kSend &&
+         stall.explanation.kind == FindingKind::kNoResponse;
+}
+
 std::vector<Stall> StallTable::TakeIf(bool (*keep)(const Stall&, int32_t), int32_t pid) {
   std::vector<Stall> out;
   for (auto it = stalls_.begin(); it != stalls_.end();) {

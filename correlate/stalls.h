@@ -47,6 +47,8 @@ class StallTable {
   void Add(int32_t pid, int fd, const SyscallEvent& wait, Finding f,
            std::optional<NormalizedFlowKey> record);
   std::optional<Stall> Take(int32_t pid, int fd);
+  // Puts back a stall taken out by a call that did not end it.
+  void Restore(Stall stall);
   std::vector<Stall> TakeProcess(int32_t pid);  // in the order they began
   std::vector<Stall> TakeAll();
   bool empty() const { return stalls_.empty(); }
@@ -59,6 +61,10 @@ class StallTable {
 
   absl::flat_hash_map<uint64_t, Stall> stalls_;  // by SocketKey(pid, fd)
 };
+
+// Whether `call` goes on with a stall rather than ending it: a request sent again on a socket
+// whose requests go unanswered (a resolver resending its query) is the same silence.
+bool ContinuesStall(const Stall& stall, const SyscallEvent& call);
 
 // The finding for each way a stall ends. `at` is the call that ended it.
 // A call on the socket failed; `own` is that call's own explanation, used when it has one (the
