@@ -6,7 +6,6 @@
 #include <limits>
 #include <optional>
 
-#include "absl/algorithm/container.h"
 #include "correlate/call_decisions.h"
 #include "correlate/cause_ledger.h"
 #include "correlate/decision_queue.h"

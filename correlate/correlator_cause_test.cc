@@ -63,6 +63,7 @@ TEST_P(CauseTest, PollingThroughAStallThenEtimedoutIsOneFindingOnTheFailedCall) 
   ASSERT_TRUE(f.retransmissions.has_value());
   EXPECT_EQ(f.retransmissions->count, 4u);
   EXPECT_THAT(f.retransmissions->times, SizeIs(4));
+  EXPECT_EQ(f.retransmissions->first_ns, kT0 + 12 * kMs);  // the lost segment's first send
   EXPECT_EQ(f.retransmissions->largest_retransmitted, 1448u);
   EXPECT_EQ(f.retransmissions->largest_delivered, 100u);
   EXPECT_THAT(f.evidence, Contains(7u));  // the last retransmission

@@ -130,7 +130,6 @@ void TrackData(TcpDirection& d, const TcpDirection& other, TcpSeq seq, uint32_t 
     d.largest_retransmitted = std::max(d.largest_retransmitted, len);
     for (TcpDirection::InFlight& f : d.in_flight) {
       if (f.seq == seq || (f.seq < end && seq < f.seq + f.len)) {
-        if (d.first_retransmitted_original_ts == 0) d.first_retransmitted_original_ts = f.first_ts;
         f.retransmitted = true;
         break;
       }

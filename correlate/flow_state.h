@@ -8,7 +8,6 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
-#include "absl/container/flat_hash_set.h"
 #include "correlate/dns_causes.h"
 #include "correlate/flow_key.h"
 #include "correlate/packet_ref.h"
@@ -63,7 +62,6 @@ struct TcpDirection {
   std::deque<InFlight> in_flight;
   // When the other side's ACK last covered new data of this side: a stall began after it.
   TimeNs acked_progress_ts = 0;
-  TimeNs first_retransmitted_original_ts = 0;  // first send of the first segment sent again
   // The zero windows this side advertised (it stopped taking data), with the other side's
   // window probes into them.
   ZeroWindowTrack zero_window;

@@ -93,7 +93,10 @@ TEST_P(FlowStateTest, DataRetransmissionsAndBytes) {
   EXPECT_EQ(conn.dir[local].retransmits.total(), 2u);
   EXPECT_EQ(conn.dir[local].largest_retransmitted, 1400u);
   EXPECT_EQ(conn.dir[local].largest_acked, 100u);
-  EXPECT_EQ(conn.dir[local].first_retransmitted_original_ts, kT0 + 5 * kMs);
+  // The lost segment is still in flight, marked as sent again, with its first send's time.
+  ASSERT_EQ(conn.dir[local].in_flight.size(), 1u);
+  EXPECT_TRUE(conn.dir[local].in_flight.front().retransmitted);
+  EXPECT_EQ(conn.dir[local].in_flight.front().first_ts, kT0 + 5 * kMs);
 }
 
 TEST_P(FlowStateTest, RetransmissionDetectedAcrossSequenceWrap) {

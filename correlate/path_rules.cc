@@ -83,8 +83,15 @@ std::optional<Finding> DecidePath(const SyscallEvent& call, const FlowKey& flow,
   RetransmissionDetail r;
   r.count = static_cast<uint32_t>(resent.size());
   for (const PacketRef& p : resent) r.times.push_back(p.ts);
-  r.first_ns = d.first_retransmitted_original_ts != 0 ? d.first_retransmitted_original_ts
-                                                      : resent.front().ts;
+  // The stall began with the first send of the oldest segment still unacknowledged and sent
+  // again; once acknowledged (a slow call), with the first retransmission of its window.
+  r.first_ns = resent.front().ts;
+  for (const TcpDirection::InFlight& seg : d.in_flight) {
+    if (seg.retransmitted) {
+      r.first_ns = std::min(r.first_ns, seg.first_ts);
+      break;
+    }
+  }
   r.last_ns = resent.back().ts;
   r.largest_retransmitted = d.largest_retransmitted;
   r.largest_delivered = d.largest_acked;
