@@ -32,6 +32,13 @@ std::optional<Explanation> DecideUdpClose(const Decision& d, FlowTable& flows,
       if (q == nullptr) continue;
       const FlowKey flow = ProgramFlow(r->key, rem);
       if (DnsSilenceReported(rem.addr, *q, flows)) return std::nullopt;
+      // A server that already REFUSED this client (RFC 1035: it will not answer it, whatever
+      // the name): a resolver drops its other queries to it at once, and that refusal, told
+      // already, is why they went unanswered.
+      constexpr uint16_t kRefused = 5;
+      if (flows.dns_causes().Reported(rem.addr, DnsCauseKind::kRcode, kRefused, q->name)) {
+        return std::nullopt;
+      }
       if (const DnsQueryRecord* answered = AnsweredParallelQuery(flows, flow, *q)) {
         return Told(DnsQueryLostInLookup(d.call, flow, *q, *answered, gave_up), r, rem, q, flows);
       }
