@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "capture/capture_files.h"
 #include "capture/decode.h"
 #include "capture/pcapng_writer.h"
 #include "capture/testing/packet_builder.h"
@@ -308,6 +309,93 @@ TEST(PcapFileReaderTest, TruncatedRecordIsAnErrorAfterTheGoodOnes) {
   auto after = (*r)->Next();
   ASSERT_TRUE(after.ok());
   EXPECT_FALSE(after->has_value());
+}
+
+
+// -w F -C -W: tcpdump's names, each file a complete capture, the newest N kept.
+TEST(CaptureFilesTest, RotatesBySizeIntoARingOfCompleteFiles) {
+  TempDir dir;
+  CaptureFileOptions options;
+  options.path = dir.File("ring.pcapng");
+  options.max_file_bytes = 400;  // the headers and about two packets
+  options.max_files = 3;
+  options.hold_ns = 0;
+  auto files = CaptureFiles::Open(options);
+  ASSERT_TRUE(files.ok()) << files.status();
+  const RawPacket sample = SamplePackets()[0];
+  for (uint64_t frame = 1; frame <= 20; ++frame) {
+    RawPacket p = sample;
+    p.ts = kT0 + static_cast<TimeNs>(frame);
+    (*files)->Add(frame, std::move(p));
+    ASSERT_TRUE((*files)->WriteBefore(kT0 + 1000).ok());
+  }
+  ASSERT_TRUE((*files)->Close().ok());
+  const std::vector<CaptureFiles::File> kept = (*files)->files();
+  ASSERT_EQ(kept.size(), 3u);
+  EXPECT_EQ(kept.back().last_frame, 20u);
+  uint64_t next_frame = kept.front().first_frame;
+  for (const CaptureFiles::File& f : kept) {
+    EXPECT_EQ(f.first_frame, next_frame);
+    struct stat st {};
+    ASSERT_EQ(stat(f.path.c_str(), &st), 0) << f.path;
+    EXPECT_EQ(st.st_mode & 0777, 0600u);
+    auto reader = PcapFileReader::Open(f.path);
+    ASSERT_TRUE(reader.ok()) << reader.status();
+    uint64_t count = 0;
+    while (true) {
+      auto next = (*reader)->Next();
+      ASSERT_TRUE(next.ok()) << next.status();
+      if (!next->has_value()) break;
+      ++count;
+    }
+    EXPECT_EQ(count, f.last_frame - f.first_frame + 1) << f.path;
+    next_frame = f.last_frame + 1;
+  }
+  // Names as tcpdump gives them with -W 3: one digit, reused in turn.
+  EXPECT_EQ(CaptureFiles::FileName(options, 0), dir.File("ring.pcapng0"));
+  EXPECT_EQ(CaptureFiles::FileName(options, 4), dir.File("ring.pcapng1"));
+  EXPECT_EQ(access(dir.File("ring.pcapng3").c_str(), F_OK), -1);
+  options.max_files = 0;
+  EXPECT_EQ(CaptureFiles::FileName(options, 0), dir.File("ring.pcapng"));
+  EXPECT_EQ(CaptureFiles::FileName(options, 12), dir.File("ring.pcapng12"));
+  options.max_files = 12;
+  EXPECT_EQ(CaptureFiles::FileName(options, 3), dir.File("ring.pcapng03"));
+}
+
+TEST(CaptureFilesTest, CommentsGoIntoHeldPacketsAndLateOnesAreCounted) {
+  NETCORR_REQUIRE(::netcorr::testing::Program("/usr/bin/tshark"));
+  TempDir dir;
+  CaptureFileOptions options;
+  options.path = dir.File("held.pcapng");
+  options.hold_ns = 1'000'000'000;
+  auto files = CaptureFiles::Open(options);
+  ASSERT_TRUE(files.ok()) << files.status();
+  std::vector<RawPacket> packets = SamplePackets();  // at kT0, kT0 + 1, kT0 + 1 s + 1
+  for (uint64_t i = 0; i < packets.size(); ++i) (*files)->Add(i + 1, packets[i]);
+  ASSERT_TRUE((*files)->WriteBefore(kT0 + 2).ok());  // frames 1 and 2 are written
+  EXPECT_FALSE((*files)->Comment(1, "too late"));
+  EXPECT_TRUE((*files)->Comment(3, "netcorr [1] no_response"));
+  EXPECT_TRUE((*files)->Comment(3, "netcorr [2] dns_error"));
+  ASSERT_TRUE((*files)->Close().ok());
+  EXPECT_EQ((*files)->late_comments(), 1u);
+  int status = -1;
+  const std::string out = RunShell("/usr/bin/tshark -r '" + options.path +
+                                       "' -T fields -e frame.number -e frame.comment",
+                                   &status);
+  ASSERT_EQ(status, 0) << out;
+  EXPECT_EQ(out, "1\t\n2\t\n3\tnetcorr [1] no_response; netcorr [2] dns_error\n");
+}
+
+TEST(CaptureFilesTest, RefusesASymlinkAndWWithoutC) {
+  TempDir dir;
+  const std::string link = dir.File("planted.pcapng");
+  ASSERT_EQ(symlink("/etc/passwd", link.c_str()), 0);
+  CaptureFileOptions options;
+  options.path = link;
+  EXPECT_FALSE(CaptureFiles::Open(options).ok());
+  options.path = dir.File("w.pcapng");
+  options.max_files = 2;
+  EXPECT_EQ(CaptureFiles::Open(options).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 }  // namespace

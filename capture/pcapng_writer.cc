@@ -102,6 +102,7 @@ absl::StatusOr<std::unique_ptr<PcapngWriter>> PcapngWriter::Create(const std::st
   shb.Option(kShbUserAppl, kAppl, sizeof(kAppl) - 1);
   std::vector<uint8_t> block = shb.Finish();
   w->buffer_.insert(w->buffer_.end(), block.begin(), block.end());
+  w->bytes_ += block.size();
   absl::Status s = w->Flush();
   if (!s.ok()) return s;
   return w;
@@ -125,6 +126,7 @@ uint32_t PcapngWriter::InterfaceId(int link_type, const std::string& name) {
     idb.Option(kIfTsresol, &nanoseconds, 1);
     std::vector<uint8_t> block = idb.Finish();
     buffer_.insert(buffer_.end(), block.begin(), block.end());
+    bytes_ += block.size();
   }
   return it->second;
 }
@@ -147,6 +149,7 @@ absl::Status PcapngWriter::Write(const RawPacket& packet, std::string_view comme
   if (!comment.empty()) epb.Option(kOptComment, comment.data(), comment.size());
   std::vector<uint8_t> block = epb.Finish();
   buffer_.insert(buffer_.end(), block.begin(), block.end());
+  bytes_ += block.size();
   ++packets_written_;
   if (buffer_.size() >= kFlushAt) return Flush();
   return absl::OkStatus();

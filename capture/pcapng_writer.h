@@ -41,6 +41,8 @@ class PcapngWriter {
   absl::Status Close();
 
   uint64_t packets_written() const { return packets_written_; }
+  // Bytes of every block so far, written or still buffered: the file's size once flushed.
+  uint64_t bytes() const { return bytes_; }
 
  private:
   PcapngWriter(int fd, std::string path, uint32_t snaplen);
@@ -54,6 +56,7 @@ class PcapngWriter {
   std::map<std::pair<int, std::string>, uint32_t> interfaces_;
   std::vector<uint8_t> buffer_;
   uint64_t packets_written_ = 0;
+  uint64_t bytes_ = 0;
   absl::Status sticky_error_;
 };
 

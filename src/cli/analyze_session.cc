@@ -7,19 +7,24 @@
 #include <cstdio>
 #include <cstdlib>
 #include <limits>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/container/flat_hash_map.h"
+#include "capture/capture_files.h"
 #include "capture/pcap_file.h"
 #include "correlate/correlator.h"
 #include "src/analyze/strace_log.h"
 #include "src/cli/live_session.h"
 #include "src/cli/offline_alignment.h"
-#include "src/cli/packet_log.h"
+#include "src/cli/packet_numbering.h"
 #include "src/cli/report_output.h"
 #include "src/report/report.h"
+#include "src/report/session_record.h"
 
 namespace netcorr::cli {
 
@@ -65,6 +70,48 @@ void ShiftLog(std::vector<SyscallEvent>& calls, std::vector<ProcessEvent>& proce
   for (ProcessEvent& p : processes) p.time_ns += by;
 }
 
+// What the alignment of the log with the capture needs from the whole capture, read in a first
+// pass so that the second can stream: every SYN that opens a connection, and each UDP flow's
+// packet after a silence (a new query from the same port). Everything else is read once, fed to
+// the correlator and let go.
+struct CaptureSketch {
+  std::vector<Packet> openings;
+  uint64_t records = 0;
+  uint64_t decoded = 0;
+  int link_type = 0;
+  int snaplen = 0;
+};
+
+absl::StatusOr<CaptureSketch> SketchCapture(const std::string& path) {
+  constexpr TimeNs kUdpSilenceNs = 1'000'000'000;
+  auto reader = capture::PcapFileReader::Open(path);
+  if (!reader.ok()) return reader.status();
+  CaptureSketch sketch;
+  sketch.link_type = (*reader)->link_type();
+  sketch.snaplen = static_cast<int>((*reader)->snaplen());
+  absl::flat_hash_map<FlowKey, TimeNs> udp_last;
+  PacketNumbering numbering;
+  while (true) {
+    auto next = (*reader)->Next();
+    if (!next.ok() || !next->has_value()) break;
+    auto numbered = numbering.Add(**next);
+    ++sketch.records;
+    if (!numbered || !numbered->packet) continue;
+    ++sketch.decoded;
+    Packet& p = *numbered->packet;
+    bool opening = false;
+    if (p.tcp) {
+      opening = p.tcp->has(kTcpSyn) && !p.tcp->has(kTcpAck);
+    } else if (p.transport == Transport::kUdp) {
+      auto [it, inserted] = udp_last.try_emplace(p.SenderFlow(), p.ts_ns);
+      opening = inserted || p.ts_ns - it->second > kUdpSilenceNs;
+      it->second = p.ts_ns;
+    }
+    if (opening) sketch.openings.push_back(std::move(p));
+  }
+  return sketch;
+}
+
 }  // namespace
 
 int RunAnalyzeSession(const Options& options) {
@@ -75,29 +122,19 @@ int RunAnalyzeSession(const Options& options) {
   }
   // Without --pcap the log is read alone: every failing call is reported from the syscalls.
   const bool with_capture = !options.analyze_pcap_path.empty();
-  PacketLog packets(/*keep_raw=*/with_capture && !options.pcap_path.empty());
-  int snaplen = 0;
+  CaptureSketch sketch;
   if (with_capture) {
-    auto reader = capture::PcapFileReader::Open(options.analyze_pcap_path);
-    if (!reader.ok()) {
-      Note(std::string(reader.status().message()));
+    auto sketched = SketchCapture(options.analyze_pcap_path);
+    if (!sketched.ok()) {
+      Note(std::string(sketched.status().message()));
       return 1;
     }
-    while (true) {
-      auto next = (*reader)->Next();
-      if (!next.ok()) {
-        Note(absl::StrCat(next.status().message(), " (using the packets before it)"));
-        break;
-      }
-      if (!next->has_value()) break;
-      packets.Add(std::move(**next));
-    }
-    if (packets.size() > 0 && packets.packets().empty()) {
-      Note(absl::StrCat(options.analyze_pcap_path, ": link type ", (*reader)->link_type(),
+    sketch = std::move(*sketched);
+    if (sketch.records > 0 && sketch.decoded == 0) {
+      Note(absl::StrCat(options.analyze_pcap_path, ": link type ", sketch.link_type,
                         " is not one netcorr decodes"));
       return 1;
     }
-    snaplen = static_cast<int>((*reader)->snaplen());
   } else {
     Note("no --pcap: findings come from the syscalls alone, with no packet evidence");
   }
@@ -107,8 +144,8 @@ int RunAnalyzeSession(const Options& options) {
     Note(absl::StrCat(log->unknown_lines, " of ", log->lines,
                       " log lines were not recognised and were skipped"));
   }
-  if (log->time_of_day_only && !packets.packets().empty()) {
-    const TimeNs midnight = LocalMidnightOf(packets.packets().front().ts_ns);
+  if (log->time_of_day_only && !sketch.openings.empty()) {
+    const TimeNs midnight = LocalMidnightOf(sketch.openings.front().ts_ns);
     ShiftLog(calls, log->processes, midnight);
     char day[32];
     const time_t secs = static_cast<time_t>(midnight / kNsPerSec);
@@ -123,7 +160,7 @@ int RunAnalyzeSession(const Options& options) {
         "the log has no timestamps (strace without -ttt): calls cannot be placed next to "
         "packets; rerun strace with -ttt -T");
   }
-  if (auto offset = EstimateClockOffset(calls, packets.packets());
+  if (auto offset = EstimateClockOffset(calls, sketch.openings);
       offset && std::llabs(offset->offset_ns) > kClockDisagreement) {
     Note(
         absl::StrFormat("the log's and the capture's clocks disagree by %.3f s (from %d "
@@ -135,7 +172,8 @@ int RunAnalyzeSession(const Options& options) {
   // that failed has no local end. The capture's SYN tells it.
   const correlate::CorrelatorOptions correlator_options;
   const size_t inferred =
-      InferSocketIdentities(calls, packets.packets(), correlator_options.evidence_window);
+      InferSocketIdentities(calls, sketch.openings, correlator_options.evidence_window);
+  sketch.openings = {};
   if (!log->has_socket_decoding) {
     Note(absl::StrCat("the log has no -yy socket decoding: ", inferred,
                       " calls' 5-tuples were inferred from the capture"));
@@ -145,15 +183,91 @@ int RunAnalyzeSession(const Options& options) {
   // socket calls.
   std::erase_if(calls, [](const SyscallEvent& c) { return !IsSocketCall(c); });
 
+  auto out = ReportOutput::Open(options.output_path);
+  if (!out.ok()) {
+    Note(std::string(out.status().message()));
+    return 1;
+  }
+  std::unique_ptr<capture::CaptureFiles> files;
+  if (!options.pcap_path.empty() && !with_capture) {
+    Note("-w: there are no packets to write without --pcap");
+  } else if (!options.pcap_path.empty()) {
+    capture::CaptureFileOptions file_options;
+    file_options.path = options.pcap_path;
+    file_options.max_file_bytes = options.file_size_mb * 1'000'000;
+    file_options.max_files = options.file_count;
+    file_options.snaplen = static_cast<uint32_t>(sketch.snaplen);
+    auto opened = capture::CaptureFiles::Open(file_options);
+    if (!opened.ok()) {
+      Note(std::string(opened.status().message()));
+      return 1;
+    }
+    files = std::move(*opened);
+  }
+
   correlate::Correlator correlator(correlator_options);
+  report::SessionRecord record;
   CaptureStats stats;
-  stats.received = packets.size();
-  stats.undecodable = packets.undecodable();
+  stats.received = sketch.records;
+  stats.undecodable = sketch.records - sketch.decoded;
   if (!with_capture) {
     stats.available = false;
     stats.unavailable_reason = "no capture was given: analyze read the strace log alone";
   }
   correlator.SetCaptureStats(stats);
+
+  std::vector<int> seqs_in_order;
+  const auto decided = [&](Finding f) {
+    if (files != nullptr) {
+      const std::string comment = report::EvidenceComment(f);
+      for (uint64_t frame : f.evidence) files->Comment(frame, comment);
+    }
+    if (options.json_lines) {
+      (*out)->Write(report::RenderFindingJsonLine(f, static_cast<int>(record.findings().size()) + 1) +
+                    "\n");
+    }
+    record.AddFinding(std::move(f));
+  };
+
+  // The packets, read again and streamed: each goes to the correlator, the record and the -w
+  // file in turn, then leaves memory.
+  std::unique_ptr<capture::PcapFileReader> reader;
+  if (with_capture) {
+    auto reopened = capture::PcapFileReader::Open(options.analyze_pcap_path);
+    if (!reopened.ok()) {
+      Note(std::string(reopened.status().message()));
+      return 1;
+    }
+    reader = std::move(*reopened);
+  }
+  PacketNumbering numbering;
+  std::optional<Packet> pending;  // read, not yet fed: stamped after the current item
+  bool reader_done = reader == nullptr;
+  const auto feed_packets_until = [&](TimeNs until) {
+    while (true) {
+      if (pending) {
+        if (pending->ts_ns > until) return;
+        correlator.AddPacket(*pending);
+        record.AddPacket(*pending);
+        pending.reset();
+      }
+      if (reader_done) return;
+      auto next = reader->Next();
+      if (!next.ok()) {
+        Note(absl::StrCat(next.status().message(), " (using the packets before it)"));
+        reader_done = true;
+        return;
+      }
+      if (!next->has_value()) {
+        reader_done = true;
+        return;
+      }
+      auto numbered = numbering.Add(**next);
+      if (!numbered) continue;
+      if (files != nullptr) files->Add(numbered->frame, std::move(**next));
+      if (numbered->packet) pending = std::move(numbered->packet);
+    }
+  };
 
   // Feed everything in time order, as a live session would see it: calls at their exit,
   // process exits when they happen, packets up to each of those times first.
@@ -170,49 +284,60 @@ int RunAnalyzeSession(const Options& options) {
   for (const ProcessEvent& p : log->processes) items.push_back({p.time_ns, nullptr, &p});
   std::stable_sort(items.begin(), items.end(),
                    [](const Item& a, const Item& b) { return a.time < b.time; });
-  std::vector<Finding> findings;
-  auto packet_it = packets.packets().begin();
-  const auto packets_end = packets.packets().end();
+  constexpr TimeNs kReleaseEveryNs = 100'000'000;
+  TimeNs released_at = 0;
   for (const Item& item : items) {
-    for (; packet_it != packets_end && packet_it->ts_ns <= item.time; ++packet_it) {
-      correlator.AddPacket(*packet_it);
+    feed_packets_until(item.time);
+    if (item.call != nullptr) {
+      correlator.AddSyscall(*item.call);
+      record.AddCall(*item.call);
     }
-    if (item.call != nullptr) correlator.AddSyscall(*item.call);
-    if (item.process != nullptr) correlator.AddProcessEvent(*item.process);
+    if (item.process != nullptr) {
+      correlator.AddProcessEvent(*item.process);
+      record.AddProcess(*item.process);
+    }
     // Decide each call with the evidence its window allows, as live; this also lets the
     // correlator forget finished flows, so memory follows the live flows, not the file.
     if (item.time != std::numeric_limits<TimeNs>::max()) {
-      for (Finding& f : correlator.Advance(item.time)) findings.push_back(std::move(f));
+      for (Finding& f : correlator.Advance(item.time)) decided(std::move(f));
+      if (item.time - released_at >= kReleaseEveryNs) {
+        released_at = item.time;
+        record.Release(item.time);
+        if (files != nullptr) files->WriteBefore(item.time).IgnoreError();
+      }
     }
   }
-  for (; packet_it != packets_end; ++packet_it) correlator.AddPacket(*packet_it);
-  for (Finding& f : correlator.Finish()) findings.push_back(std::move(f));
-  correlator.UpdateFolded(findings);
-  correlate::SortByImportance(findings);
-
-  auto out = ReportOutput::Open(options.output_path);
-  if (!out.ok()) {
-    Note(std::string(out.status().message()));
-    return 1;
+  feed_packets_until(std::numeric_limits<TimeNs>::max());
+  for (Finding& f : correlator.Finish()) decided(std::move(f));
+  correlator.UpdateFolded(record.mutable_findings());
+  absl::flat_hash_map<std::pair<uint64_t, uint64_t>, int> seq_of;
+  for (size_t i = 0; i < record.findings().size(); ++i) {
+    seq_of[{record.findings()[i].cause_id, record.findings()[i].call.id}] = static_cast<int>(i) + 1;
   }
+  correlate::SortByImportance(record.mutable_findings());
+
   report::ReportInput input;
   input.session.netcorr_version = kNetcorrVersion;
   input.session.mode = "analyze";
   input.session.command = options.strace_paths;
   if (with_capture) input.session.command.push_back(options.analyze_pcap_path);
   input.session.stop_reason = "end of the log";
-  input.capture = stats;
-  input.calls = calls;
-  input.packets = packets.packets();
-  input.findings = findings;
-  input.processes = log->processes;
-
-  if (!options.pcap_path.empty() && !with_capture) {
-    Note("-w: there are no packets to write without --pcap");
-  } else if (!options.pcap_path.empty()) {
-    if (absl::Status s = packets.WritePcapng(options.pcap_path, snaplen, findings); !s.ok()) {
-      Note(std::string(s.message()));
+  if (files != nullptr) {
+    if (absl::Status s = files->Close(); !s.ok()) Note(std::string(s.message()));
+    input.session.capture_file = options.pcap_path;
+    for (const capture::CaptureFiles::File& f : files->files()) {
+      input.session.capture_files.push_back({f.path, f.first_frame, f.last_frame});
     }
+    input.session.late_comments = files->late_comments();
+  }
+  input.capture = stats;
+  const report::SessionRecord::View view = record.Snapshot();
+  view.Fill(input);
+  if (options.json_lines) {
+    std::vector<int> seqs;
+    for (const Finding& f : view.findings) seqs.push_back(seq_of[{f.cause_id, f.call.id}]);
+    (*out)->Write(report::RenderSummaryJsonLine(input, seqs, /*final=*/true) + "\n");
+    return 0;
   }
   if (absl::Status written = (*out)->WriteReport(input, options); !written.ok()) {
     Note(absl::StrCat("writing the report: ", written.message()));

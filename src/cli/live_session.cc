@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <cstdio>
 #include <memory>
 #include <mutex>
@@ -19,16 +20,20 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/container/flat_hash_map.h"
+#include "capture/capture_files.h"
 #include "capture/filter.h"
 #include "capture/live_capture.h"
 #include "correlate/correlator.h"
 #include "src/cli/capture_place.h"
-#include "src/cli/packet_log.h"
+#include "src/cli/packet_numbering.h"
+#include "src/cli/terminal_status.h"
 #include "src/cli/privileges.h"
 #include "src/cli/report_output.h"
 #include "src/cli/target_namespace.h"
 #include "src/model/time.h"
 #include "src/report/report.h"
+#include "src/report/session_record.h"
 #include "tracer/event_format.h"
 #include "tracer/run_as.h"
 #include "tracer/tracer.h"
@@ -53,41 +58,59 @@ bool MayAwaitLateEvidence(const SyscallEvent& call) {
 
 std::atomic<tracer::Tracer*> g_tracer{nullptr};
 std::atomic<int> g_stop_signal{0};
+std::atomic<bool> g_report_requested{false};
+// netcorr's own lines on stderr, above the status line (set for the session's lifetime).
+std::atomic<TerminalStatus*> g_terminal{nullptr};
 
 void OnStopSignal(int sig) {
   g_stop_signal.store(sig);
   if (tracer::Tracer* t = g_tracer.load()) t->RequestStop();
 }
 
-void InstallStopHandlers() {
+void OnReportSignal(int) { g_report_requested.store(true); }
+
+void InstallSignalHandlers() {
   struct sigaction sa {};
   sa.sa_handler = OnStopSignal;
   sigemptyset(&sa.sa_mask);
   sa.sa_flags = SA_RESTART;
   for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigaction(sig, &sa, nullptr);
+  // The report so far, written by the ticker: a handler may not allocate or take locks.
+  sa.sa_handler = OnReportSignal;
+  sigaction(SIGUSR1, &sa, nullptr);
   // `netcorr ... 2>&1 | head` must not kill netcorr (and with it, the launched program) at the
   // next live line: a closed pipe is an error on write, not a signal.
   signal(SIGPIPE, SIG_IGN);
 }
 
-void Warn(const std::string& line) { std::fprintf(stderr, "netcorr: %s\n", line.c_str()); }
-
-// A finding's line on stderr as soon as it is certain, like strace prints calls as they end.
-void PrintLive(const Finding& finding) {
-  std::fprintf(stderr, "%s\n", report::RenderLiveLine(finding).c_str());
+void Warn(const std::string& line) {
+  const std::string text = absl::StrCat("netcorr: ", line);
+  if (TerminalStatus* t = g_terminal.load()) {
+    t->Print(text);
+  } else {
+    std::fprintf(stderr, "%s\n", text.c_str());
+  }
 }
 
+// How long a packet waits before it goes to the -w file, so that the comments of the findings
+// it explains are in its own block: longer than a call's evidence window and the capture's
+// delivery latency, short enough that the packets held stay few.
+constexpr TimeNs kFileHoldNs = 3'000'000'000;
+
 // Everything the tracer and the capture threads hand over, serialised by one mutex: the
-// correlator, the packet log and the calls are touched by the tracer's thread, the capture
+// correlator, the record and the files are touched by the tracer's thread, the capture
 // threads and the ticker.
 class SessionState : public tracer::EventSink {
  public:
   SessionState(const Options& options, correlate::CorrelatorOptions correlator_options,
-               ReportOutput* live_out)
+               ReportOutput* out, TerminalStatus* terminal,
+               std::unique_ptr<capture::CaptureFiles> files)
       : options_(options),
+        record_(RecordLimitsFor(correlator_options)),
         correlator_(std::move(correlator_options)),
-        live_out_(live_out),
-        packets_(/*keep_raw=*/!options.pcap_path.empty()) {}
+        out_(out),
+        terminal_(terminal),
+        files_(std::move(files)) {}
 
   // The capture opens while the program starts (its setup is most of a short program's cost):
   // whatever must widen the filter waits until the capture is open or known to be missing, so
@@ -111,12 +134,12 @@ class SessionState : public tracer::EventSink {
 
   void OnSyscall(const SyscallEvent& event) override {
     std::lock_guard<std::mutex> lock(mu_);
-    calls_.push_back(event);
+    record_.AddCall(event);
     if (MayAwaitLateEvidence(event)) {
       drain_until_ns_ = std::max(drain_until_ns_, event.exit_ns + kCaptureDrainNs);
     }
     if (!options_.capture) {
-      if (!options_.json) live_out_->Write(tracer::FormatEventLine(event) + "\n");
+      if (!options_.json) out_->Write(tracer::FormatEventLine(event) + "\n");
       return;
     }
     correlator_.AddSyscall(event);
@@ -125,10 +148,10 @@ class SessionState : public tracer::EventSink {
   void OnProcess(const ProcessEvent& event) override {
     {
       std::lock_guard<std::mutex> lock(mu_);
-      processes_.push_back(event);
+      record_.AddProcess(event);
       if (options_.capture) correlator_.AddProcessEvent(event);
       if (!options_.capture && !options_.json) {
-        live_out_->Write(tracer::FormatProcessLine(event) + "\n");
+        out_->Write(tracer::FormatProcessLine(event) + "\n");
       }
     }
     // Sockets open before we attached: their flows must pass the filter too.
@@ -169,40 +192,92 @@ class SessionState : public tracer::EventSink {
     std::lock_guard<std::mutex> lock(mu_);
     if (!options_.capture) return;
     const bool broad = filter && filter->filter.needs_userspace_filtering;
-    const Packet* packet = packets_.Add(std::move(raw), [&](const Packet& p) {
+    auto numbered = numbering_.Add(raw, [&](const Packet& p) {
       return !broad || capture::PacketMatchesTerms(p, filter->terms);
     });
-    if (packet != nullptr) correlator_.AddPacket(*packet);
-  }
-
-  // Decides what the watermark allows and prints each new finding's line.
-  void Tick() {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (!options_.capture) return;
-    if (capture_ != nullptr) correlator_.SetCaptureStats(CurrentStatsLocked());
-    for (Finding& f : correlator_.Advance(NowRealtimeNs() - kDeliveryLatencyNs)) {
-      PrintLive(f);
-      findings_.push_back(std::move(f));
+    if (!numbered) return;
+    if (files_ != nullptr) files_->Add(numbered->frame, std::move(raw));
+    if (numbered->packet) {
+      correlator_.AddPacket(*numbered->packet);
+      record_.AddPacket(*numbered->packet);
     }
   }
 
-  // End of trace: everything still pending is decided.
+  // Decides what the watermark allows, prints each new finding, lets go of what no finding
+  // needs any more, and writes the packets whose comments are settled.
+  void Tick() {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!options_.capture) {
+      record_.Release(NowRealtimeNs());
+      return;
+    }
+    if (capture_ != nullptr) correlator_.SetCaptureStats(CurrentStatsLocked());
+    const TimeNs watermark = NowRealtimeNs() - kDeliveryLatencyNs;
+    for (Finding& f : correlator_.Advance(watermark)) DecidedLocked(std::move(f));
+    record_.Release(watermark);
+    if (files_ != nullptr) WriteFilesLocked(files_->WriteBefore(watermark - kFileHoldNs));
+  }
+
+  // The status line's text.
+  std::string Status(double elapsed_s) {
+    std::lock_guard<std::mutex> lock(mu_);
+    uint64_t dropped = 0;
+    if (capture_ != nullptr) {
+      const CaptureStats s = capture_->Stats();
+      dropped = s.kernel_dropped + s.interface_dropped;
+    }
+    return absl::StrCat("netcorr: ", FormatElapsed(elapsed_s), "  calls ", record_.calls_seen(),
+                        "  packets ", record_.packets_seen(), "  dropped ", dropped,
+                        "  findings ", record_.findings().size());
+  }
+
+  // End of trace: everything still pending is decided, the files are closed, the findings
+  // ranked.
   void Finish(const CaptureStats& final_stats) {
     std::lock_guard<std::mutex> lock(mu_);
     stats_ = final_stats;
-    stats_.undecodable = packets_.undecodable();
-    if (!options_.capture) return;
-    correlator_.SetCaptureStats(stats_);
-    for (Finding& f : correlator_.Advance(NowRealtimeNs())) {
-      PrintLive(f);
-      findings_.push_back(std::move(f));
+    stats_.undecodable = numbering_.undecodable();
+    if (options_.capture) {
+      correlator_.SetCaptureStats(stats_);
+      for (Finding& f : correlator_.Advance(NowRealtimeNs())) DecidedLocked(std::move(f));
+      for (Finding& f : correlator_.Finish()) DecidedLocked(std::move(f));
     }
-    for (Finding& f : correlator_.Finish()) {
-      PrintLive(f);
-      findings_.push_back(std::move(f));
+    if (files_ != nullptr) WriteFilesLocked(files_->Close());
+    correlator_.UpdateFolded(record_.mutable_findings());
+    RankLocked(record_.mutable_findings());
+  }
+
+  // The report as it stands: after Finish(), the final one; before, the findings so far.
+  struct Report {
+    report::SessionRecord::View view;
+    CaptureStats capture;
+    std::vector<int> seqs;  // of view.findings, for --json-lines
+    std::vector<report::SessionInfo::CaptureFileSpan> files;
+    uint64_t late_comments = 0;
+  };
+  Report Snapshot() {
+    std::lock_guard<std::mutex> lock(mu_);
+    Report r;
+    r.view = record_.Snapshot();
+    if (!finished_) {
+      correlator_.UpdateFolded(r.view.findings);
+      RankLocked(r.view.findings);
+      r.capture = capture_ != nullptr ? CurrentStatsLocked() : stats_;
+    } else {
+      r.capture = stats_;
     }
-    correlator_.UpdateFolded(findings_);
-    correlate::SortByImportance(findings_);
+    for (const Finding& f : r.view.findings) r.seqs.push_back(SeqOf(f));
+    if (files_ != nullptr) {
+      for (const capture::CaptureFiles::File& f : files_->files()) {
+        r.files.push_back({f.path, f.first_frame, f.last_frame});
+      }
+      r.late_comments = files_->late_comments();
+    }
+    return r;
+  }
+  void MarkFinished() {
+    std::lock_guard<std::mutex> lock(mu_);
+    finished_ = true;
   }
 
   // Until when the capture should stay open for late evidence (see kCaptureDrainNs).
@@ -211,12 +286,42 @@ class SessionState : public tracer::EventSink {
     return drain_until_ns_;
   }
 
-  // Only after Finish(), when no other thread touches the state any more.
-  const std::vector<SyscallEvent>& calls() const { return calls_; }
-  const std::vector<ProcessEvent>& processes() const { return processes_; }
-  const std::vector<Finding>& findings() const { return findings_; }
-  const PacketLog& packets() const { return packets_; }
-  const CaptureStats& stats() const { return stats_; }
+ private:
+  static report::RecordLimits RecordLimitsFor(const correlate::CorrelatorOptions& o) {
+    report::RecordLimits limits;
+    // An ended story stays until every finding about it has been decided and printed.
+    limits.linger_ns = std::max(limits.linger_ns, o.evidence_window.grace_ns +
+                                                      kDeliveryLatencyNs + kCaptureDrainNs);
+    return limits;
+  }
+
+  void DecidedLocked(Finding f) {
+    const int seq = static_cast<int>(record_.findings().size()) + 1;
+    seq_by_finding_[{f.cause_id, f.call.id}] = seq;
+    if (files_ != nullptr) {
+      const std::string comment = report::EvidenceComment(f);
+      for (uint64_t frame : f.evidence) files_->Comment(frame, comment);
+    }
+    if (options_.json_lines) {
+      out_->Write(report::RenderFindingJsonLine(f, seq) + "\n");
+    }
+    // The line for people, unless it would land in the same stream as the JSON lines.
+    if (!options_.json_lines || out_->is_file()) terminal_->Print(report::RenderLiveLine(f));
+    record_.AddFinding(std::move(f));
+  }
+
+  int SeqOf(const Finding& f) const {
+    auto it = seq_by_finding_.find({f.cause_id, f.call.id});
+    return it == seq_by_finding_.end() ? 0 : it->second;
+  }
+
+  static void RankLocked(std::vector<Finding>& findings) { correlate::SortByImportance(findings); }
+
+  void WriteFilesLocked(const absl::Status& s) {
+    if (s.ok() || file_error_reported_) return;
+    file_error_reported_ = true;
+    Warn(absl::StrCat("packet file: ", s.message(), " (no more packets are written)"));
+  }
 
  private:
   struct FilterState {
@@ -274,14 +379,21 @@ class SessionState : public tracer::EventSink {
 
   CaptureStats CurrentStatsLocked() const {
     CaptureStats s = capture_->Stats();
-    s.undecodable = packets_.undecodable();
+    s.undecodable = numbering_.undecodable();
     return s;
   }
 
   const Options& options_;
   std::mutex mu_;
+  report::SessionRecord record_;
   correlate::Correlator correlator_;
-  ReportOutput* live_out_;
+  ReportOutput* out_;
+  TerminalStatus* terminal_;
+  std::unique_ptr<capture::CaptureFiles> files_;
+  bool file_error_reported_ = false;
+  PacketNumbering numbering_;
+  absl::flat_hash_map<std::pair<uint64_t, uint64_t>, int> seq_by_finding_;
+  bool finished_ = false;
   capture::LiveCapture* capture_ = nullptr;  // guarded by mu_; read by WidenFilter once decided
   std::mutex decided_mu_;
   std::condition_variable decided_cv_;
@@ -292,28 +404,32 @@ class SessionState : public tracer::EventSink {
   bool broad_filter_reported_ = false;
   std::mutex filter_snapshot_mu_;  // guards only the pointer swap
   std::shared_ptr<const FilterState> filter_snapshot_;
-  PacketLog packets_;
-  std::vector<SyscallEvent> calls_;
   TimeNs drain_until_ns_ = 0;
-  std::vector<ProcessEvent> processes_;
-  std::vector<Finding> findings_;
   CaptureStats stats_;
 };
 
-// Calls SessionState::Tick every 100 ms until stopped, and ends tracing when --duration is up.
+// Calls SessionState::Tick every 100 ms until stopped, refreshes the status line every second,
+// writes the report so far when SIGUSR1 asked for it, and ends tracing when --duration is up.
 class Ticker {
  public:
-  Ticker(SessionState* state, double duration_s) {
-    thread_ = std::thread([this, state, duration_s] {
+  Ticker(SessionState* state, double duration_s, std::function<void(double)> every_second,
+         std::function<void()> report_so_far) {
+    thread_ = std::thread([this, state, duration_s, every_second, report_so_far] {
       const auto start = std::chrono::steady_clock::now();
+      auto next_second = start + std::chrono::seconds(1);
       std::unique_lock<std::mutex> lock(mu_);
       while (!stop_) {
         cv_.wait_for(lock, std::chrono::milliseconds(100));
         if (stop_) break;
         lock.unlock();
         state->Tick();
-        if (duration_s > 0 &&
-            std::chrono::steady_clock::now() - start >= std::chrono::duration<double>(duration_s)) {
+        const auto now = std::chrono::steady_clock::now();
+        if (now >= next_second) {
+          next_second = now + std::chrono::seconds(1);
+          every_second(std::chrono::duration<double>(now - start).count());
+        }
+        if (g_report_requested.exchange(false)) report_so_far();
+        if (duration_s > 0 && now - start >= std::chrono::duration<double>(duration_s)) {
           // Once: each RequestStop() starts the program's stop sequence anew.
           if (!duration_elapsed_.exchange(true)) {
             if (tracer::Tracer* t = g_tracer.load()) t->RequestStop();
@@ -340,6 +456,36 @@ class Ticker {
   std::atomic<bool> duration_elapsed_{false};
   std::thread thread_;
 };
+
+// Writes the report (final, or so far on SIGUSR1): text, --json or the --json-lines summary.
+absl::Status WriteSessionReport(SessionState& state, const report::SessionInfo& info,
+                                const Options& options, ReportOutput& out, bool final) {
+  SessionState::Report r = state.Snapshot();
+  report::ReportInput input;
+  input.session = info;
+  input.session.capture_files = r.files;
+  input.session.late_comments = r.late_comments;
+  if (!final) {
+    input.session.end_ns = NowRealtimeNs();
+    input.session.stop_reason = "still tracing (report so far, SIGUSR1)";
+  }
+  input.capture = r.capture;
+  r.view.Fill(input);
+  if (options.json_lines) {
+    out.Write(report::RenderSummaryJsonLine(input, r.seqs, final) + "\n");
+    return absl::OkStatus();
+  }
+  // Without capture the calls were printed as they ended; only --json has a report to write.
+  if (!options.capture && !options.json) return absl::OkStatus();
+  // A file holds one report: the latest.
+  out.Restart();
+  if (!options.capture) {
+    out.Write(
+        report::RenderEventsJson(input.session, input.capture, input.calls, input.processes));
+    return absl::OkStatus();
+  }
+  return out.WriteReport(input, options);
+}
 
 }  // namespace
 
@@ -378,7 +524,31 @@ int RunLiveSession(const Options& options) {
   correlator_options.capture_interface =
       options.interfaces.empty() ? "any" : absl::StrJoin(options.interfaces, ",");
 
-  SessionState state(options, correlator_options, out->get());
+  std::unique_ptr<capture::CaptureFiles> files;
+  if (!options.pcap_path.empty() && options.capture) {
+    capture::CaptureFileOptions file_options;
+    file_options.path = options.pcap_path;
+    file_options.max_file_bytes = options.file_size_mb * 1'000'000;
+    file_options.max_files = options.file_count;
+    file_options.snaplen = static_cast<uint32_t>(info.snaplen);
+    file_options.hold_ns = kFileHoldNs;
+    auto opened = capture::CaptureFiles::Open(file_options);
+    if (!opened.ok()) {
+      Warn(std::string(opened.status().message()));
+      return 1;
+    }
+    files = std::move(*opened);
+  }
+  // The status line shares stderr with the program's own output when netcorr launched it, so
+  // it is drawn only on a terminal, and only for netcorr's own report stream.
+  TerminalStatus terminal(options.status_line && isatty(STDERR_FILENO) == 1 &&
+                          !(options.json_lines && !(*out)->is_file()));
+  g_terminal.store(&terminal);
+  struct TerminalReset {
+    ~TerminalReset() { g_terminal.store(nullptr); }
+  } terminal_reset;
+
+  SessionState state(options, correlator_options, out->get(), &terminal, std::move(files));
 
   // The capture opens on its own thread while the program starts; the program's first
   // traffic call waits for it (SessionState::WidenFilter), so nothing it sends is missed.
@@ -465,11 +635,19 @@ int RunLiveSession(const Options& options) {
   }
 
   g_tracer.store(tracer->get());
-  InstallStopHandlers();
+  InstallSignalHandlers();
   absl::StatusOr<int> status;
   bool duration_elapsed = false;
   {
-    Ticker ticker(&state, options.duration_s);
+    Ticker ticker(
+        &state, options.duration_s,
+        [&](double elapsed) { terminal.Show(state.Status(elapsed)); },
+        [&] {
+          if (absl::Status s = WriteSessionReport(state, info, options, **out, /*final=*/false);
+              !s.ok()) {
+            Warn(absl::StrCat("writing the report so far: ", s.message()));
+          }
+        });
     status = (*tracer)->Run();
     duration_elapsed = ticker.duration_elapsed();
   }
@@ -494,28 +672,10 @@ int RunLiveSession(const Options& options) {
     final_stats = capture->Stats();
   }
   state.Finish(final_stats);
-
-  report::ReportInput input;
-  input.session = info;
-  input.capture = state.stats();
-  input.calls = state.calls();
-  input.packets = state.packets().packets();
-  input.findings = state.findings();
-  input.processes = state.processes();
-
-  if (!options.pcap_path.empty() && capture) {
-    if (absl::Status s =
-            state.packets().WritePcapng(options.pcap_path, info.snaplen, state.findings());
-        !s.ok()) {
-      Warn(std::string(s.message()));
-    }
-  }
-
-  if (!options.capture) {
-    if (options.json) {
-      (*out)->Write(report::RenderEventsJson(info, input.capture, input.calls, input.processes));
-    }
-  } else if (absl::Status written = (*out)->WriteReport(input, options); !written.ok()) {
+  state.MarkFinished();
+  terminal.Clear();
+  if (absl::Status written = WriteSessionReport(state, info, options, **out, /*final=*/true);
+      !written.ok()) {
     Warn(absl::StrCat("writing the report: ", written.message()));
   }
   if (!status.ok()) return 1;

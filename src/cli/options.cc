@@ -74,7 +74,7 @@ absl::StatusOr<Options> ParseOptions(const std::vector<std::string>& argv) {
         has_inline = true;
       }
     } else if (arg.size() > 2 && arg[0] == '-' &&
-               std::string("pousiw").find(arg[1]) != std::string::npos) {
+               std::string("pousiwCW").find(arg[1]) != std::string::npos) {
       // -p4242, -oFILE: value glued to a short option, as getopt allows.
       inline_value = arg.substr(2);
       arg = arg.substr(0, 2);
@@ -112,12 +112,17 @@ absl::StatusOr<Options> ParseOptions(const std::vector<std::string>& argv) {
       o.trace_read_write = false;
     } else if (arg == "--json") {
       o.json = true;
+    } else if (arg == "--json-lines") {
+      o.json_lines = true;
+    } else if (arg == "--no-status") {
+      o.status_line = false;
     } else if (arg == "--all") {
       o.all = true;
     } else if (arg == "--no-color") {
       o.color = false;
     } else if (arg == "-o" || arg == "-w" || arg == "-i" || arg == "-u" || arg == "-s" ||
-               arg == "--duration" || arg == "--strace" || arg == "--pcap" || arg == "--netns") {
+               arg == "-C" || arg == "-W" || arg == "--duration" || arg == "--strace" ||
+               arg == "--pcap" || arg == "--netns") {
       auto v = value();
       if (!v.ok()) return v.status();
       if (arg == "-o") o.output_path = *v;
@@ -136,6 +141,14 @@ absl::StatusOr<Options> ParseOptions(const std::vector<std::string>& argv) {
         return absl::InvalidArgumentError(
             absl::StrCat("-s needs a snap length 0..262144, got '", *v, "'"));
       }
+      if (arg == "-C" && (!absl::SimpleAtoi(*v, &o.file_size_mb) || o.file_size_mb == 0)) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("-C needs a file size in millions of bytes (1 or more), got '", *v, "'"));
+      }
+      if (arg == "-W" && (!absl::SimpleAtoi(*v, &o.file_count) || o.file_count <= 0)) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("-W needs a number of files (1 or more), got '", *v, "'"));
+      }
       if (arg == "--duration" && (!absl::SimpleAtod(*v, &o.duration_s) || o.duration_s <= 0)) {
         return absl::InvalidArgumentError(
             absl::StrCat("--duration needs a positive number of seconds, got '", *v, "'"));
@@ -145,6 +158,16 @@ absl::StatusOr<Options> ParseOptions(const std::vector<std::string>& argv) {
     }
   }
 
+  if (o.file_size_mb > 0 && o.pcap_path.empty()) {
+    return absl::InvalidArgumentError("-C goes with -w FILE: the size of each packet file");
+  }
+  if (o.file_count > 0 && o.file_size_mb == 0) {
+    return absl::InvalidArgumentError("-W goes with -C: how many -C files to keep");
+  }
+  if (o.json && o.json_lines) {
+    return absl::InvalidArgumentError(
+        "give --json (one document at the end) or --json-lines (a line per finding), not both");
+  }
   if (analyze) {
     if (o.strace_paths.empty()) {
       return absl::InvalidArgumentError(
@@ -192,6 +215,8 @@ options:
   -u USER         run COMMAND as USER (under sudo: the invoking user by default)
   -o FILE         write the report to FILE instead of standard error
   -w FILE         write the captured packets to FILE (pcapng, evidence packets commented)
+  -C MB           with -w: start a new file (FILE1, FILE2...) once one holds MB million bytes
+  -W N            with -C: keep the newest N files (FILE0..FILE{N-1}, reused in turn)
   -i IFACE        capture on IFACE (repeatable; default: any)
   -s SNAPLEN      bytes kept of each packet (default keeps headers and handshakes)
   --netns NS      run COMMAND in network namespace NS (a name: /run/netns/NS, as with
@@ -200,6 +225,9 @@ options:
   --no-rw         do not stop at read/write/readv/writev: much faster for programs that read
                   many files, but errors that only surface in read() (ECONNRESET) are missed
   --json          write the report as JSON (schema: docs/json.md, /usr/share/doc/netcorr)
+  --json-lines    write each finding as one JSON line as soon as it is decided, then a
+                  summary line at the end (tail -f | jq; schema: docs/json.md)
+  --no-status     no progress line on the terminal (it is never written to a file or pipe)
   --all           show every call and packet in the timeline, not only around findings
   --no-color      no colour even on a terminal
   --duration S    stop tracing after S seconds (launch: the program is killed; attach: detached)
@@ -211,6 +239,9 @@ analyze options (with -o, -w, --json, --all, --no-color):
   --pcap FILE     the capture recorded alongside it (tcpdump -w: pcap or pcapng); without
                   it every failing or hanging call is reported from the syscalls alone
                   (unexplained, based_on syscalls_only: no packet evidence)
+
+While tracing, SIGUSR1 writes the report so far (to -o FILE, replacing it, or to standard
+error) and tracing goes on; SIGINT, SIGTERM or SIGHUP stop it (attached processes keep running).
 
 netcorr's exit status is the traced program's (128+N if a signal N ended it); 1 when netcorr
 itself could not trace, 2 for a bad command line. Without root see man netcorr, PRIVILEGES.

@@ -18,10 +18,14 @@ struct Options {
   bool capture = true;                  // --no-capture
   bool trace_read_write = true;         // --no-rw: no stops at read/write (file-heavy programs)
   bool json = false;                    // --json
+  bool json_lines = false;              // --json-lines: one finding per line as decided
+  bool status_line = true;              // --no-status: no progress line on a terminal
   bool all = false;                     // --all: the whole timeline, not only around findings
   bool color = true;                    // --no-color (colour is used only on a TTY anyway)
   std::string output_path;              // -o FILE: the report
   std::string pcap_path;                // -w FILE: the packets, pcapng
+  uint64_t file_size_mb = 0;            // -C MB: start a new -w file past MB million bytes
+  int file_count = 0;                   // -W N: keep N files, reusing them in turn (needs -C)
   std::vector<std::string> interfaces;  // -i IFACE, repeatable; empty = "any"
   int snaplen = 0;                      // -s SNAPLEN; 0 = the default
   std::string user;                     // -u USER

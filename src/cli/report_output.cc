@@ -53,6 +53,13 @@ absl::Status ReportOutput::WriteReport(const report::ReportInput& input, const O
   return report::WriteText(input, text, file_);
 }
 
+void ReportOutput::Restart() {
+  if (!owned_) return;
+  fflush(file_);
+  // A failure leaves the earlier report in place, followed by the new one: nothing is lost.
+  if (ftruncate(fileno(file_), 0) == 0) rewind(file_);
+}
+
 void ReportOutput::Write(const std::string& text) {
   fwrite(text.data(), 1, text.size(), file_);
   fflush(file_);

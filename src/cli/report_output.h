@@ -23,6 +23,10 @@ class ReportOutput {
   // The end-of-session report, text or JSON as the options say, streamed in chunks. Colour only
   // on a terminal, without --no-color and without NO_COLOR in the environment.
   absl::Status WriteReport(const report::ReportInput& input, const Options& options);
+  // -o FILE: empties the file, so that the next report replaces the one written before (the
+  // report so far on SIGUSR1, then the final one). Standard error is left alone.
+  void Restart();
+  bool is_file() const { return owned_; }
   bool is_terminal() const { return is_terminal_; }
   // The terminal's width; COLUMNS or 120 when it is not a terminal.
   int width() const { return width_; }

@@ -16,6 +16,7 @@
 #include "src/model/packet.h"
 #include "src/model/syscall_event.h"
 #include "src/report/json_writer.h"
+#include "src/report/report.h"
 
 namespace netcorr::report::json_internal {
 
@@ -27,6 +28,12 @@ void WriteOptionalEndpoint(JsonWriter& w, std::string_view key, const std::optio
 void WriteFlow(JsonWriter& w, const FlowKey& f);
 // json_report.cc: the socket object of a call or a process.
 void WriteSocket(JsonWriter& w, const SocketIdentity& s);
+
+// json_report.cc: "version", "netcorr", "time_unit", "session" and "capture".
+void WriteHead(JsonWriter& w, const SessionInfo& session, const CaptureStats& capture,
+               TimeNs first_event);
+// json_report.cc: the "totals" object (from input.totals, or counted from the spans).
+void WriteTotals(JsonWriter& w, const ReportInput& input);
 
 // json_events.cc: `name_key` (the errno name, null for 0) and `num_key` (the number).
 void WriteErrno(JsonWriter& w, std::string_view name_key, std::string_view num_key, int err);

@@ -6,6 +6,7 @@
 
 #include <sys/socket.h>
 
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -106,6 +107,10 @@ void StringOrNullField(JsonWriter& w, std::string_view key, const std::string& v
   }
 }
 
+}  // namespace
+
+namespace json_internal {
+
 void WriteNamespace(JsonWriter& w, const std::optional<TargetNamespace>& ns) {
   w.Key("namespace");
   if (!ns) {
@@ -166,6 +171,87 @@ void WriteCapture(JsonWriter& w, const SessionInfo& s, const CaptureStats& c) {
   w.EndArray();
   w.Field("snaplen", static_cast<int32_t>(s.snaplen));
   StringOrNullField(w, "file", s.capture_file);
+  w.Key("files");
+  w.BeginArray();
+  for (const SessionInfo::CaptureFileSpan& f : s.capture_files) {
+    w.BeginObject();
+    w.Field("path", f.path);
+    w.Field("first_frame", f.first_frame);
+    w.Field("last_frame", f.last_frame);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Field("late_comments", s.late_comments);
+  w.EndObject();
+}
+
+namespace {
+
+void WriteService(JsonWriter& w, const ServiceTotals& t) {
+  w.Field("transport", TransportJsonName(t.transport));
+  w.Key("service");
+  if (t.transport == Transport::kUnknown) {
+    w.Null();
+  } else {
+    w.BeginObject();
+    w.Field("ip", t.service.addr.ToString());
+    w.Field("port", static_cast<uint32_t>(t.service.port));
+    w.EndObject();
+  }
+  w.Field("served_by_program", t.served_by_program);
+  w.Field("flows", t.flows);
+  w.Field("packets", t.packets);
+  w.Field("payload_bytes", t.payload_bytes);
+  w.Field("calls", t.calls);
+  w.Field("failed_calls", t.failed_calls);
+}
+
+}  // namespace
+
+void WriteTotals(JsonWriter& w, const ReportInput& in) {
+  SessionTotals counted;
+  if (in.totals == nullptr) {
+    counted.calls_seen = counted.calls_kept = in.calls.size();
+    counted.packets_seen = counted.packets_kept = in.packets.size();
+    counted.process_events_seen = in.processes.size();
+    for (const SyscallEvent& c : in.calls) {
+      ++counted.calls_by_name[c.name];
+      if (c.failed()) ++counted.calls_failed;
+    }
+  }
+  const SessionTotals& t = in.totals != nullptr ? *in.totals : counted;
+  w.Key("totals");
+  w.BeginObject();
+  w.Field("calls_seen", t.calls_seen);
+  w.Field("calls_kept", t.calls_kept);
+  w.Field("calls_failed", t.calls_failed);
+  w.Field("packets_seen", t.packets_seen);
+  w.Field("packets_kept", t.packets_kept);
+  w.Field("process_events_seen", t.process_events_seen);
+  w.Key("calls_by_name");
+  w.BeginObject();
+  for (const auto& [name, count] : t.calls_by_name) w.Field(name, count);
+  w.EndObject();
+  w.Key("findings_by_kind");
+  w.BeginObject();
+  std::map<std::string, uint64_t> by_kind;
+  for (const Finding& f : in.findings) {
+    by_kind[std::string(FindingKindName(f.kind))] += 1 + (f.later_calls ? f.later_calls->count : 0);
+  }
+  for (const auto& [kind, count] : by_kind) w.Field(kind, count);
+  w.EndObject();
+  w.Key("by_service");
+  w.BeginArray();
+  for (const ServiceTotals& s : t.by_service) {
+    w.BeginObject();
+    WriteService(w, s);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("other_services");
+  w.BeginObject();
+  WriteService(w, t.others);
+  w.EndObject();
   w.EndObject();
 }
 
@@ -178,6 +264,13 @@ void WriteHead(JsonWriter& w, const SessionInfo& session, const CaptureStats& ca
   WriteCapture(w, session, capture);
 }
 
+}  // namespace json_internal
+
+namespace {
+
+using json_internal::WriteHead;
+using json_internal::WriteTotals;
+
 TimeNs FirstCallTime(absl::Span<const SyscallEvent> calls) {
   ReportInput in;
   in.calls = calls;
@@ -188,6 +281,7 @@ absl::Status RenderJsonTo(const ReportInput& in, Output& output) {
   JsonWriter w(kIndent, kPrettyDepth);
   w.BeginObject();
   WriteHead(w, in.session, in.capture, FirstEventTime(in));
+  WriteTotals(w, in);
 
   absl::flat_hash_map<uint64_t, std::vector<int>> evidence_for;
   w.Key("findings");

@@ -48,10 +48,10 @@ std::string RenderLiveLine(const Finding& f) {
   return EscapeForTerminal(line);
 }
 
-std::string EvidenceComment(const Finding& f, int finding_number) {
+std::string EvidenceComment(const Finding& f) {
   // pcapng comments are UTF-8 text shown by Wireshark on one line: keep it to printable ASCII.
-  return EscapeForTerminal(absl::StrCat("netcorr [", finding_number, "] ",
-                                        std::string(FindingKindName(f.kind)), ": explains ",
+  return EscapeForTerminal(absl::StrCat("netcorr ", std::string(FindingKindName(f.kind)),
+                                        ": explains ",
                                         f.call.name, "() ", Outcome(f), " by pid ", f.call.pid,
                                         " at ", FormatTimeOfDay(f.call.entry_ns)));
 }

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -50,9 +51,50 @@ struct SessionInfo {
   std::vector<std::string> interfaces;  // captured interfaces; empty means "any"
   int snaplen = 0;                      // 0: unknown / the capture's default
   std::string capture_file;             // the -w pcapng path, "" when not written
+  // The -w files on disk at the end, oldest first, with the session frame numbers each holds
+  // (one file without -C; with -C/-W the newest ones). Frame n of the session is packet
+  // n - first_frame + 1 of its file.
+  struct CaptureFileSpan {
+    std::string path;
+    uint64_t first_frame = 0;  // 0: the file holds no packet
+    uint64_t last_frame = 0;
+  };
+  std::vector<CaptureFileSpan> capture_files;
+  // Evidence comments decided after their packet had been written (see CaptureFiles).
+  uint64_t late_comments = 0;
   // Of the launched program or the first -p PID (the capture runs in its network namespace);
   // unset for analyze, or when /proc could not be read.
   std::optional<TargetNamespace> target_namespace;
+};
+
+// The traffic of one service the program talked to or served: every flow whose server side is
+// `service` (the destination of the SYN; for UDP, the side a connected socket names as remote or
+// local, else the lower port), summed over the whole session, also over what was let go.
+struct ServiceTotals {
+  Transport transport = Transport::kUnknown;
+  Endpoint service;
+  bool served_by_program = false;  // the traced program's own socket is the server side
+  uint64_t flows = 0;
+  uint64_t packets = 0;
+  uint64_t payload_bytes = 0;  // L4 payload on the wire, both directions
+  uint64_t calls = 0;          // calls on sockets of these flows
+  uint64_t failed_calls = 0;
+};
+
+// Counts over the whole session when the report shows only part of it (SessionRecord): the
+// spans then hold the findings' context and the recent events, these say what was seen.
+struct SessionTotals {
+  uint64_t calls_seen = 0;
+  uint64_t calls_failed = 0;
+  uint64_t packets_seen = 0;
+  uint64_t process_events_seen = 0;
+  uint64_t calls_kept = 0;    // = ReportInput::calls.size()
+  uint64_t packets_kept = 0;  // = ReportInput::packets.size()
+  // Most packets first; at most RecordLimits::max_services rows, the rest summed in `others`.
+  std::vector<ServiceTotals> by_service;
+  ServiceTotals others;  // transport kUnknown; flows == 0 when there are none
+  std::map<std::string, uint64_t> calls_by_name;
+  bool let_go() const { return calls_kept < calls_seen || packets_kept < packets_seen; }
 };
 
 // Everything a report is made of. The spans must outlive the call that renders them (point them
@@ -65,6 +107,8 @@ struct ReportInput {
   absl::Span<const Packet> packets;          // every decoded packet, Packet::id = frame number
   absl::Span<const Finding> findings;        // ranked
   absl::Span<const ProcessEvent> processes;  // starts, execs, exits, signals, detaches
+  // Set by sessions that let events go (SessionRecord); null: the spans hold everything seen.
+  const SessionTotals* totals = nullptr;
 };
 
 struct TextOptions {
@@ -105,14 +149,24 @@ std::string RenderEventsJson(const SessionInfo& session, const CaptureStats& cap
                              absl::Span<const SyscallEvent> calls,
                              absl::Span<const ProcessEvent> processes);
 
+// JSON Lines (--json-lines, docs/json.md "Streaming"): one finding, as decided, on one line
+// without a trailing newline. `seq` numbers findings in the order they were decided.
+std::string RenderFindingJsonLine(const Finding& finding, int seq);
+
+// The last line of --json-lines (also written on SIGUSR1, with final = false): the session, the
+// capture, the totals, and for each finding (ranked, as in the document) its seq and what it
+// folded since its line was written. seqs[n] is the seq of input.findings[n].
+std::string RenderSummaryJsonLine(const ReportInput& input, absl::Span<const int> seqs,
+                                  bool final);
+
 // One call as a single-line JSON object (the "calls" element of RenderJson), without a trailing
 // newline: for streaming JSON Lines while the session runs.
 std::string RenderCallJsonLine(const SyscallEvent& call);
 
 // The pcapng packet comment of an evidence packet, naming the call it explains:
-//   netcorr [1] refused_by_rst: explains connect() = ECONNREFUSED by pid 4242 at
-//   12:00:00.123456789
-// finding_number is the finding's 1-based rank (the "[n]" of the text report).
-std::string EvidenceComment(const Finding& finding, int finding_number);
+//   netcorr refused_by_rst: explains connect() = ECONNREFUSED by pid 4242 at 12:00:00.123456789
+// Written as the packet goes to the file, before the report ranks the findings: the call's pid
+// and time identify the finding, not its number in the report.
+std::string EvidenceComment(const Finding& finding);
 
 }  // namespace netcorr::report

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -165,8 +166,13 @@ void RenderHeader(const ReportInput& in, TimeNs zero, Page& page) {
     failed += c.failed() ? 1 : 0;
     blocked += c.finished ? 0 : 1;
   }
-  absl::StrAppend(&when, "; ", Plural(in.calls.size(), "call", "calls"), " traced, ", failed,
-                  " failed, ", blocked, " still blocked");
+  uint64_t traced = in.calls.size();
+  if (in.totals != nullptr && in.totals->let_go()) {
+    traced = in.totals->calls_seen;
+    failed = in.totals->calls_failed;
+  }
+  absl::StrAppend(&when, "; ", Plural(traced, "call", "calls"), " traced, ", failed, " failed, ",
+                  blocked, " still blocked");
   page.Paragraph(when);
   if (s.target_namespace) {
     if (std::string where = NamespaceLine(*s.target_namespace, s.pids); !where.empty()) {
@@ -189,8 +195,18 @@ void RenderHeader(const ReportInput& in, TimeNs zero, Page& page) {
                   cap.kernel_dropped, " dropped by the kernel, ", cap.interface_dropped,
                   " by the interface");
   if (cap.undecodable > 0) absl::StrAppend(&capture, ", ", cap.undecodable, " undecodable");
-  absl::StrAppend(&capture, "; ", Plural(in.packets.size(), "packet", "packets"), " kept");
-  if (!s.capture_file.empty()) absl::StrAppend(&capture, "; written to ", s.capture_file);
+  if (in.totals != nullptr && in.totals->let_go()) {
+    absl::StrAppend(&capture, "; ", in.packets.size(), " of ", in.totals->packets_seen,
+                    " kept for this report (the findings' context and the latest of each flow)");
+  } else {
+    absl::StrAppend(&capture, "; ", Plural(in.packets.size(), "packet", "packets"), " kept");
+  }
+  if (s.capture_files.size() > 1) {
+    absl::StrAppend(&capture, "; written to ", s.capture_files.size(), " files, ",
+                    s.capture_files.front().path, " to ", s.capture_files.back().path);
+  } else if (!s.capture_file.empty()) {
+    absl::StrAppend(&capture, "; written to ", s.capture_file);
+  }
   page.Paragraph(capture);
   if (cap.kernel_dropped + cap.interface_dropped > 0) {
     page.Paragraph(
@@ -434,6 +450,44 @@ void RenderBlindSpots(const ReportInput& in, Page& page) {
   page.Blank();
 }
 
+// A long session's report shows only part of what was seen: these say what the rest was.
+void RenderTotals(const ReportInput& in, Page& page) {
+  if (in.totals == nullptr || !in.totals->let_go()) return;
+  const SessionTotals& t = *in.totals;
+  page.Line("TOTALS", kBold);
+  page.Paragraph(absl::StrCat("    ", Plural(t.calls_seen, "call", "calls"), " (", t.calls_failed,
+                              " failed), ", Plural(t.packets_seen, "packet", "packets"),
+                              "; the timeline above keeps ", t.calls_kept, " calls and ",
+                              t.packets_kept, " packets around the findings"),
+                 8);
+  constexpr size_t kShownServices = 10;
+  for (size_t i = 0; i < t.by_service.size() && i < kShownServices; ++i) {
+    const ServiceTotals& s = t.by_service[i];
+    page.Paragraph(absl::StrCat("    ", absl::AsciiStrToUpper(std::string(TransportName(s.transport))), " ",
+                                s.service.ToString(),
+                                s.served_by_program ? " (served by the program)" : "", ": ",
+                                Plural(s.flows, "flow", "flows"), ", ",
+                                Plural(s.packets, "packet", "packets"), ", ", s.payload_bytes,
+                                " payload bytes, ", Plural(s.calls, "call", "calls"), " (",
+                                s.failed_calls, " failed)"),
+                   8);
+  }
+  if (t.by_service.size() > kShownServices || t.others.flows > 0) {
+    uint64_t flows = t.others.flows, packets = t.others.packets;
+    for (size_t i = kShownServices; i < t.by_service.size(); ++i) {
+      flows += t.by_service[i].flows;
+      packets += t.by_service[i].packets;
+    }
+    page.Paragraph(absl::StrCat("    other services: ", Plural(flows, "flow", "flows"), ", ",
+                                Plural(packets, "packet", "packets"), " (--json: totals)"),
+                   8);
+  }
+  std::vector<std::string> names;
+  for (const auto& [name, count] : t.calls_by_name) names.push_back(absl::StrCat(name, " ", count));
+  if (!names.empty()) page.Paragraph(absl::StrCat("    calls: ", absl::StrJoin(names, ", ")), 8);
+  page.Blank();
+}
+
 void RenderProcesses(const ReportInput& in, TimeNs zero, Page& page) {
   std::vector<std::string> lines;
   for (const ProcessEvent& e : in.processes) {
@@ -479,6 +533,7 @@ absl::Status RenderTextTo(const ReportInput& input, const TextOptions& options, 
   RenderBlindSpots(input, page);
   RenderTimeline(input, options, zero, page);
   page.Blank();
+  RenderTotals(input, page);
   RenderProcesses(input, zero, page);
   return page.Finish();
 }

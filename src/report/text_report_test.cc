@@ -96,8 +96,8 @@ TEST_P(EveryKindTest, LiveLineIsOneLineNamingCallKindAndFrames) {
 TEST_P(EveryKindTest, EvidenceCommentNamesTheCall) {
   const KindScenario s = ScenarioFor(GetParam());
   const Finding& f = s.findings[0];
-  EXPECT_TRUE(absl::StartsWith(EvidenceComment(f, 3),
-                               absl::StrCat("netcorr [3] ", std::string(FindingKindName(f.kind)),
+  EXPECT_TRUE(absl::StartsWith(EvidenceComment(f),
+                               absl::StrCat("netcorr ", std::string(FindingKindName(f.kind)),
                                             ": explains ", f.call.name, "() ")));
 }
 
@@ -156,8 +156,8 @@ TEST(LiveLineTest, ControlCharactersCannotBreakTheLine) {
 
 TEST(EvidenceCommentTest, MatchesTheDocumentedForm) {
   const KindScenario s = ScenarioFor(FindingKind::kRefusedByRst);
-  EXPECT_EQ(EvidenceComment(s.findings[0], 1),
-            "netcorr [1] refused_by_rst: explains connect() = ECONNREFUSED by pid 4242 at "
+  EXPECT_EQ(EvidenceComment(s.findings[0]),
+            "netcorr refused_by_rst: explains connect() = ECONNREFUSED by pid 4242 at "
             "12:00:00.123456789");
 }
 
