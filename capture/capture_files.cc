@@ -81,8 +81,9 @@ absl::Status CaptureFiles::WriteOne() {
   return absl::OkStatus();
 }
 
-absl::Status CaptureFiles::WriteBefore(TimeNs before) {
+absl::Status CaptureFiles::WriteSettled(TimeNs watermark) {
   if (!sticky_error_.ok()) return sticky_error_;
+  const TimeNs before = watermark - options_.hold_ns;
   while (!held_.empty() && held_.front().packet.ts < before) {
     sticky_error_ = WriteOne();
     if (!sticky_error_.ok()) return sticky_error_;

@@ -48,8 +48,8 @@ class CaptureFiles {
   void Add(uint64_t frame, RawPacket packet);
   // Adds `text` to the comment of `frame` if it is not written yet; returns whether it was.
   bool Comment(uint64_t frame, std::string_view text);
-  // Writes the packets stamped before `before` (the watermark minus nothing: the caller decides).
-  absl::Status WriteBefore(TimeNs before);
+  // Every packet stamped up to `watermark` has been added: writes those held for hold_ns since.
+  absl::Status WriteSettled(TimeNs watermark);
   // Writes everything still held and closes the current file.
   absl::Status Close();
 

@@ -327,7 +327,7 @@ TEST(CaptureFilesTest, RotatesBySizeIntoARingOfCompleteFiles) {
     RawPacket p = sample;
     p.ts = kT0 + static_cast<TimeNs>(frame);
     (*files)->Add(frame, std::move(p));
-    ASSERT_TRUE((*files)->WriteBefore(kT0 + 1000).ok());
+    ASSERT_TRUE((*files)->WriteSettled(kT0 + 1000).ok());
   }
   ASSERT_TRUE((*files)->Close().ok());
   const std::vector<CaptureFiles::File> kept = (*files)->files();
@@ -372,7 +372,7 @@ TEST(CaptureFilesTest, CommentsGoIntoHeldPacketsAndLateOnesAreCounted) {
   ASSERT_TRUE(files.ok()) << files.status();
   std::vector<RawPacket> packets = SamplePackets();  // at kT0, kT0 + 1, kT0 + 1 s + 1
   for (uint64_t i = 0; i < packets.size(); ++i) (*files)->Add(i + 1, packets[i]);
-  ASSERT_TRUE((*files)->WriteBefore(kT0 + 2).ok());  // frames 1 and 2 are written
+  ASSERT_TRUE((*files)->WriteSettled(kT0 + 1'000'000'002).ok());  // frames 1 and 2 are written
   EXPECT_FALSE((*files)->Comment(1, "too late"));
   EXPECT_TRUE((*files)->Comment(3, "netcorr [1] no_response"));
   EXPECT_TRUE((*files)->Comment(3, "netcorr [2] dns_error"));

@@ -216,16 +216,16 @@ int RunAnalyzeSession(const Options& options) {
   }
   correlator.SetCaptureStats(stats);
 
-  std::vector<int> seqs_in_order;
+  int decided_count = 0;
+  absl::flat_hash_map<std::pair<uint64_t, uint64_t>, int> seq_of;  // of the findings kept
   const auto decided = [&](Finding f) {
+    const int seq = ++decided_count;
     if (files != nullptr) {
       const std::string comment = report::EvidenceComment(f);
       for (uint64_t frame : f.evidence) files->Comment(frame, comment);
     }
-    if (options.json_lines) {
-      (*out)->Write(report::RenderFindingJsonLine(f, static_cast<int>(record.findings().size()) + 1) +
-                    "\n");
-    }
+    if (options.json_lines) (*out)->Write(report::RenderFindingJsonLine(f, seq) + "\n");
+    if (record.Keeps(f)) seq_of[{f.cause_id, f.call.id}] = seq;
     record.AddFinding(std::move(f));
   };
 
@@ -303,17 +303,14 @@ int RunAnalyzeSession(const Options& options) {
       if (item.time - released_at >= kReleaseEveryNs) {
         released_at = item.time;
         record.Release(item.time);
-        if (files != nullptr) files->WriteBefore(item.time).IgnoreError();
+        // A write error is sticky: Close() below reports it.
+        if (files != nullptr) files->WriteSettled(item.time).IgnoreError();
       }
     }
   }
   feed_packets_until(std::numeric_limits<TimeNs>::max());
   for (Finding& f : correlator.Finish()) decided(std::move(f));
   correlator.UpdateFolded(record.mutable_findings());
-  absl::flat_hash_map<std::pair<uint64_t, uint64_t>, int> seq_of;
-  for (size_t i = 0; i < record.findings().size(); ++i) {
-    seq_of[{record.findings()[i].cause_id, record.findings()[i].call.id}] = static_cast<int>(i) + 1;
-  }
   correlate::SortByImportance(record.mutable_findings());
 
   report::ReportInput input;

@@ -215,7 +215,7 @@ class SessionState : public tracer::EventSink {
     const TimeNs watermark = NowRealtimeNs() - kDeliveryLatencyNs;
     for (Finding& f : correlator_.Advance(watermark)) DecidedLocked(std::move(f));
     record_.Release(watermark);
-    if (files_ != nullptr) WriteFilesLocked(files_->WriteBefore(watermark - kFileHoldNs));
+    if (files_ != nullptr) WriteFilesLocked(files_->WriteSettled(watermark));
   }
 
   // The status line's text.
@@ -228,7 +228,7 @@ class SessionState : public tracer::EventSink {
     }
     return absl::StrCat("netcorr: ", FormatElapsed(elapsed_s), "  calls ", record_.calls_seen(),
                         "  packets ", record_.packets_seen(), "  dropped ", dropped,
-                        "  findings ", record_.findings().size());
+                        "  findings ", decided_);
   }
 
   // End of trace: everything still pending is decided, the files are closed, the findings
@@ -296,8 +296,7 @@ class SessionState : public tracer::EventSink {
   }
 
   void DecidedLocked(Finding f) {
-    const int seq = static_cast<int>(record_.findings().size()) + 1;
-    seq_by_finding_[{f.cause_id, f.call.id}] = seq;
+    const int seq = ++decided_;
     if (files_ != nullptr) {
       const std::string comment = report::EvidenceComment(f);
       for (uint64_t frame : f.evidence) files_->Comment(frame, comment);
@@ -305,6 +304,16 @@ class SessionState : public tracer::EventSink {
     if (options_.json_lines) {
       out_->Write(report::RenderFindingJsonLine(f, seq) + "\n");
     }
+    if (!record_.Keeps(f)) {
+      // Counted only: say so once, instead of a line per client that hung up.
+      if (quieted_kinds_.insert(f.kind).second) {
+        Warn(absl::StrCat("more ", std::string(FindingKindName(f.kind)),
+                          " findings (informational) are counted, not shown"));
+      }
+      record_.AddFinding(std::move(f));
+      return;
+    }
+    seq_by_finding_[{f.cause_id, f.call.id}] = seq;
     // The line for people, unless it would land in the same stream as the JSON lines.
     if (!options_.json_lines || out_->is_file()) terminal_->Print(report::RenderLiveLine(f));
     record_.AddFinding(std::move(f));
@@ -392,7 +401,10 @@ class SessionState : public tracer::EventSink {
   std::unique_ptr<capture::CaptureFiles> files_;
   bool file_error_reported_ = false;
   PacketNumbering numbering_;
+  int decided_ = 0;
+  // Of the findings kept: the seq of their --json-lines line.
   absl::flat_hash_map<std::pair<uint64_t, uint64_t>, int> seq_by_finding_;
+  std::set<FindingKind> quieted_kinds_;
   bool finished_ = false;
   capture::LiveCapture* capture_ = nullptr;  // guarded by mu_; read by WidenFilter once decided
   std::mutex decided_mu_;

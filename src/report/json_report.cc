@@ -238,7 +238,12 @@ void WriteTotals(JsonWriter& w, const ReportInput& in) {
   for (const Finding& f : in.findings) {
     by_kind[std::string(FindingKindName(f.kind))] += 1 + (f.later_calls ? f.later_calls->count : 0);
   }
+  for (const auto& [kind, count] : t.findings_let_go) by_kind[kind] += count;
   for (const auto& [kind, count] : by_kind) w.Field(kind, count);
+  w.EndObject();
+  w.Key("findings_let_go");
+  w.BeginObject();
+  for (const auto& [kind, count] : t.findings_let_go) w.Field(kind, count);
   w.EndObject();
   w.Key("by_service");
   w.BeginArray();

@@ -94,7 +94,11 @@ struct SessionTotals {
   std::vector<ServiceTotals> by_service;
   ServiceTotals others;  // transport kUnknown; flows == 0 when there are none
   std::map<std::string, uint64_t> calls_by_name;
-  bool let_go() const { return calls_kept < calls_seen || packets_kept < packets_seen; }
+  // Informational findings counted but not kept, by kind (RecordLimits::info_findings_per_kind).
+  std::map<std::string, uint64_t> findings_let_go;
+  bool let_go() const {
+    return calls_kept < calls_seen || packets_kept < packets_seen || !findings_let_go.empty();
+  }
 };
 
 // Everything a report is made of. The spans must outlive the call that renders them (point them

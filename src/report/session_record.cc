@@ -482,7 +482,18 @@ void SessionRecord::AddProcess(const ProcessEvent& event) {
   latest_process_next_ = (latest_process_next_ + 1) % latest_processes_.size();
 }
 
+bool SessionRecord::Keeps(const Finding& finding) const {
+  if (finding.severity != FindingSeverity::kInfo) return true;
+  auto it = info_kept_.find(finding.kind);
+  return it == info_kept_.end() || it->second < limits_.info_findings_per_kind;
+}
+
 void SessionRecord::AddFinding(Finding finding) {
+  if (!Keeps(finding)) {
+    ++totals_.findings_let_go[std::string(FindingKindName(finding.kind))];
+    return;
+  }
+  if (finding.severity == FindingSeverity::kInfo) ++info_kept_[finding.kind];
   stories_->Pin(finding);
   findings_.push_back(std::move(finding));
 }

@@ -42,6 +42,10 @@ struct RecordLimits {
   size_t max_stories = 8192;      // beyond it, the stories silent longest are let go first
   size_t process_events = 256;    // kept from the start and from the end, each
   size_t max_services = 256;      // rows of the per-service totals; the rest are summed
+  // Informational findings kept per kind (a busy server's every client closing its connection
+  // is a closed_by_peer): beyond it they are counted, not kept. Failures and slow calls are
+  // always kept.
+  size_t info_findings_per_kind = 64;
 };
 
 class SessionRecord {
@@ -54,7 +58,10 @@ class SessionRecord {
   void AddCall(const SyscallEvent& call);
   void AddPacket(const Packet& packet);
   void AddProcess(const ProcessEvent& event);
-  // A decided finding: kept to the end, with the context its stories hold now.
+  // Whether AddFinding will keep `finding` (false: it is only counted, see
+  // info_findings_per_kind).
+  bool Keeps(const Finding& finding) const;
+  // A decided finding: kept to the end, with the context its stories hold now, or counted.
   void AddFinding(Finding finding);
   // Findings whose later_calls changed (Correlator::UpdateFolded): applied to the kept ones.
   std::vector<Finding>& mutable_findings() { return findings_; }
@@ -91,6 +98,7 @@ class SessionRecord {
   std::vector<ProcessEvent> latest_processes_;  // a ring once full
   size_t latest_process_next_ = 0;
   std::vector<Finding> findings_;
+  std::map<FindingKind, uint64_t> info_kept_;
   SessionTotals totals_;
   // Totals of the flows let go, by service (at most 4 * max_services keys; the rest in others).
   std::map<std::pair<Transport, Endpoint>, ServiceTotals> services_;

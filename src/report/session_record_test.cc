@@ -181,6 +181,28 @@ TEST(SessionRecordTest, AServerIsNamedAsTheServiceItServes) {
   EXPECT_TRUE(view.totals.by_service[0].served_by_program);
 }
 
+TEST(SessionRecordTest, InformationalFindingsBeyondTheBudgetAreCountedNotKept) {
+  RecordLimits limits;
+  limits.info_findings_per_kind = 2;
+  SessionRecord record(limits);
+  for (uint64_t i = 1; i <= 5; ++i) {
+    Finding info = testing::MakeFinding(FindingKind::kClosedByPeer,
+                                        Call(i, "recvfrom", 3, kT0, kT0 + 1), {}, "closed", "");
+    info.severity = FindingSeverity::kInfo;
+    EXPECT_EQ(record.Keeps(info), i <= 2);
+    record.AddFinding(info);
+  }
+  Finding failure = testing::MakeFinding(FindingKind::kClosedByPeer,
+                                         Call(9, "sendto", 3, kT0, kT0 + 1, EPIPE), {}, "", "");
+  failure.severity = FindingSeverity::kFailure;
+  EXPECT_TRUE(record.Keeps(failure));
+  record.AddFinding(failure);
+  const SessionRecord::View view = record.Snapshot();
+  EXPECT_EQ(view.findings.size(), 3u);
+  EXPECT_EQ(view.totals.findings_let_go.at("closed_by_peer"), 3u);
+  EXPECT_TRUE(view.totals.let_go());
+}
+
 TEST(SessionRecordTest, ProcessEventsKeepTheFirstAndTheLatest) {
   RecordLimits limits;
   limits.process_events = 3;

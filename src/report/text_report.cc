@@ -482,6 +482,13 @@ void RenderTotals(const ReportInput& in, Page& page) {
                                 Plural(packets, "packet", "packets"), " (--json: totals)"),
                    8);
   }
+  std::vector<std::string> let_go;
+  for (const auto& [kind, count] : t.findings_let_go) let_go.push_back(absl::StrCat(count, " ", kind));
+  if (!let_go.empty()) {
+    page.Paragraph(absl::StrCat("    informational findings counted, not shown: ",
+                                absl::StrJoin(let_go, ", ")),
+                   8);
+  }
   std::vector<std::string> names;
   for (const auto& [name, count] : t.calls_by_name) names.push_back(absl::StrCat(name, " ", count));
   if (!names.empty()) page.Paragraph(absl::StrCat("    calls: ", absl::StrJoin(names, ", ")), 8);
