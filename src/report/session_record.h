@@ -37,7 +37,7 @@ struct RecordLimits {
   size_t latest_events = 48;   // and its latest
   size_t notable_first = 16;   // notable packets beyond those: the first ones
   size_t notable_latest = 16;  // and the latest ones
-  TimeNs linger_ns = 5'000'000'000;
+  TimeNs linger_ns = 2'000'000'000;
   TimeNs idle_ns = 120'000'000'000;
   size_t max_stories = 8192;      // beyond it, the stories silent longest are let go first
   size_t process_events = 256;    // kept from the start and from the end, each
