@@ -22,6 +22,7 @@ struct Options {
   bool color = true;                    // --no-color (colour is used only on a TTY anyway)
   std::string output_path;              // -o FILE: the report
   std::string pcap_path;                // -w FILE: the packets, pcapng
+  std::string html_path;                // --html FILE: the page (besides the report)
   std::vector<std::string> interfaces;  // -i IFACE, repeatable; empty = "any"
   int snaplen = 0;                      // -s SNAPLEN; 0 = the default
   std::string user;                     // -u USER
