@@ -229,7 +229,8 @@ NC.draw = function (calls, packets, opts) {
                             'aria-label': 'sequence diagram: ' + (opts.title || '') });
   const defs = svg('defs');
   const marker = svg('marker', { id: 'ah' + (++NC.markerSeq), viewBox: '0 0 10 10', refX: 9, refY: 5,
-                                 markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse' });
+                                 markerWidth: 10, markerHeight: 10, markerUnits: 'userSpaceOnUse',
+                                 orient: 'auto-start-reverse' });
   marker.append(svg('path', { d: 'M0,0 L10,5 L0,10 z', class: 'mark-head' }));
   defs.append(marker);
   root.append(defs);
@@ -241,10 +242,11 @@ NC.draw = function (calls, packets, opts) {
       const x = laneX(i), y0 = g.y + 6;
       band.append(svg('path', { d: `M${x - 8},${y0 + 8} l16,-6 M${x - 8},${y0 + 20} l16,-6` }));
     }
-    band.append(svg('text', { x: AXIS_W + 6, y: g.y + GAP_H / 2 + 8 },
-                    '\u22ef ' + NC.dur(g.ns) + ' without events here (compressed) \u22ef'));
     root.append(band);
   }
+  // The bands' words go on top of everything else, right of the program's lane.
+  const gapWords = gaps.map((g) => svg('text', { x: AXIS_W + PROG_W + 8, y: g.y + GAP_H / 2 + 8, class: 'gap-text' },
+                                       '\u22ef ' + NC.dur(g.ns) + ' without events here (compressed) \u22ef'));
   lanes.forEach((l, i) => {
     const x = laneX(i), w = (i === 0 ? PROG_W : LANE_W) - 12;
     const head = svg('g', { class: 'lane-head' });
@@ -313,6 +315,9 @@ NC.draw = function (calls, packets, opts) {
     arrows.push(g);
     root.append(g);
   }
+  const words = svg('g', { class: 'gap' });
+  words.append(...gapWords);
+  root.append(words);
   return { svg: root, arrows: arrows.length, events: items.length };
 };
 NC.markerSeq = 0;

@@ -184,7 +184,8 @@ function renderStory(art) {
     if (f[key]) for (const [k, v] of detailRows(f[key], key + '.', [])) dl.append(el('dt', { text: k }), el('dd', { text: v }));
   }
   if (f.unexplained_reason) dl.append(el('dt', { text: 'why unexplained' }), el('dd', { text: f.unexplained_reason }));
-  art.nc.story.append(dl, ...diagramBox('finding ' + f.id, () => storyEvents(f), f));
+  // The diagram first, where the eye goes; every field of the finding below it.
+  art.nc.story.append(...diagramBox('finding ' + f.id, () => storyEvents(f), f), dl);
 }
 
 function toggle(id, forceOpen) {

@@ -74,9 +74,8 @@ svg.seq .call.failed rect { fill: var(--callfail); stroke: var(--fail); stroke-w
 svg.seq .call.finding-call rect { stroke-width: 3; }
 svg.seq .arrow line, svg.seq .arrow path.self { stroke: var(--fg); stroke-width: 1.5; fill: none; }
 svg.seq .arrow .hit { stroke: transparent; stroke-width: 14; }
-svg.seq .arrow.retrans line, svg.seq .arrow.zerowin line { stroke-dasharray: 5 3; }
-svg.seq .arrow.rst :is(line, path), svg.seq .arrow.icmp :is(line, path),
-svg.seq .arrow.alert :is(line, path), svg.seq .arrow.dnserr :is(line, path) { stroke: var(--fail); }
+svg.seq .arrow:is(.retrans, .zerowin) line:not(.hit) { stroke-dasharray: 5 3; }
+svg.seq .arrow:is(.rst, .icmp, .alert, .dnserr) :is(line:not(.hit), path) { stroke: var(--fail); }
 svg.seq .arrow.retrans path.self, svg.seq .arrow.zerowin path.self { stroke-dasharray: 5 3; }
 svg.seq .arrow.evidence :is(line:not(.hit), path) { stroke: var(--ev); stroke-width: 2.5; }
 svg.seq .arrow.evidence text.lbl { font-weight: 700; }
@@ -86,7 +85,7 @@ svg.seq .arrow.picked text.lbl { fill: var(--focus); }
 svg.seq .arrow:focus { outline: none; }
 svg.seq .arrow:focus-visible :is(line:not(.hit), path) { stroke: var(--focus); stroke-width: 4; }
 svg.seq marker path { fill: context-stroke; }
-svg.seq .mark-head { fill: var(--fg); }
+
 #details { position: fixed; right: 12px; bottom: 12px; width: min(520px, 95vw); max-height: 60vh;
   overflow: auto; background: var(--panel); border: 1px solid var(--line); border-radius: 8px;
   padding: 10px 14px; box-shadow: 0 4px 18px rgba(0,0,0,.25); display: none; }

@@ -11,7 +11,8 @@
 //
 //   node browser_check.js CONFIG.json
 //   CONFIG: {"chromium": "/usr/bin/chromium", "timeout_ms": 90000,
-//            "pages": [{"name": "refused", "html": "/abs/a.html", "png": "/abs/a.png"}]}
+//            "pages": [{"name": "refused", "html": "/abs/a.html", "png": "/abs/a.png",
+//                       "max_findings": N (optional: open only the first N findings)}]}
 'use strict';
 const fs = require('fs');
 const os = require('os');
@@ -127,7 +128,8 @@ async function main() {
                      header: await evaluate('(document.getElementById("session")?.textContent || "") + " | " + (document.getElementById("capture")?.textContent || "")'),
                      findings: [] };
     const listed = await evaluate('JSON.stringify(NC.data.findings.map((f) => ({id: f.id, kind: f.kind, evidence: f.evidence})))');
-    for (const f of JSON.parse(listed)) {
+    const explore = JSON.parse(listed).slice(0, page.max_findings ?? Infinity);
+    for (const f of explore) {
       const at = await evaluate(`(() => { const h = document.getElementById('finding-head-${f.id}');
         if (!h) return null; h.scrollIntoView({block: 'center'}); const r = h.getBoundingClientRect();
         return {x: r.left + 40, y: r.top + Math.min(12, r.height / 2)}; })()`);
@@ -153,6 +155,8 @@ async function main() {
         })()`));
       }
       if (f.id === 1 && page.png) {
+        await evaluate(`document.getElementById('finding-1').scrollIntoView({block: 'start'})`);
+        await sleep(30);
         const shot = await send('Page.captureScreenshot', { format: 'png' }, sid, 30000);
         fs.writeFileSync(page.png, Buffer.from(shot.data, 'base64'));
         result.screenshot = page.png;
