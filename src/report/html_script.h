@@ -131,8 +131,14 @@ function storyEvents(f) {
   if (f.resolved_by) hi = Math.max(hi, f.resolved_by.exit_ns);
   const sameSocket = (c) => c.pid === f.call.pid && f.call.fd >= 0 &&
     (c.fd === f.call.fd || c.waited.some((w) => w.fd === f.call.fd));
-  for (const c of NC.calls) {
-    if (c.name === 'connect' && sameSocket(c) && c.entry_ns <= lo && c.entry_ns > lo - 600e9) lo = Math.min(lo, c.entry_ns);
+  // A failure on an established connection reads better from its connect(): the latest one on
+  // the same socket before it (a program that reuses fd 3 for each attempt has older ones).
+  if (f.call.name !== 'connect') {
+    let start = null;
+    for (const c of NC.calls) {
+      if (c.name === 'connect' && sameSocket(c) && c.entry_ns <= lo && (start === null || c.entry_ns > start)) start = c.entry_ns;
+    }
+    if (start !== null) lo = start;
   }
   const calls = NC.calls.filter((c) => c.id === f.call.id || (f.resolved_by && c.id === f.resolved_by.id) ||
     (sameSocket(c) && c.entry_ns <= hi && c.exit_ns >= lo));

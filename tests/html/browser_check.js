@@ -12,7 +12,8 @@
 //   node browser_check.js CONFIG.json
 //   CONFIG: {"chromium": "/usr/bin/chromium", "timeout_ms": 90000,
 //            "pages": [{"name": "refused", "html": "/abs/a.html", "png": "/abs/a.png",
-//                       "max_findings": N (optional: open only the first N findings)}]}
+//                       "max_findings": N (optional: open only the first N findings),
+//                       "shot_finding": N (optional: the screenshot shows finding N, default 1)}]}
 'use strict';
 const fs = require('fs');
 const os = require('os');
@@ -125,6 +126,7 @@ async function main() {
     const result = { name: page.name, rendered: rendered === 'yes', load_ms: Date.now() - t,
                      render_ms: await evaluate('window.netcorrRenderMs || null'),
                      title: await evaluate('document.title'),
+                     on_page: await evaluate('({findings: NC.data.findings.length, calls: NC.data.calls.length, packets: NC.data.packets.length})'),
                      header: await evaluate('(document.getElementById("session")?.textContent || "") + " | " + (document.getElementById("capture")?.textContent || "")'),
                      findings: [] };
     const listed = await evaluate('JSON.stringify(NC.data.findings.map((f) => ({id: f.id, kind: f.kind, evidence: f.evidence})))');
@@ -154,23 +156,24 @@ async function main() {
                    labels: [...a.querySelectorAll('svg.seq .arrow text.lbl')].map((t) => t.textContent) };
         })()`));
       }
-      if (f.id === 1 && page.png) {
-        await evaluate(`document.getElementById('finding-1').scrollIntoView({block: 'start'})`);
-        await sleep(30);
-        const shot = await send('Page.captureScreenshot', { format: 'png' }, sid, 30000);
-        fs.writeFileSync(page.png, Buffer.from(shot.data, 'base64'));
-        result.screenshot = page.png;
-      }
       if (at && f.evidence.length) {
         // A click on the first evidence arrow shows that packet's decoded fields.
         const spot = await evaluate(`(() => { const g = document.querySelector('#finding-${f.id} svg.seq .arrow[data-packet-id="${f.evidence[0]}"] line.hit');
-          if (!g) return null; g.scrollIntoView({block: 'center', inline: 'center'}); const r = g.getBoundingClientRect();
+          if (!g) return null; g.scrollIntoView({block: 'center', inline: 'nearest'}); const r = g.getBoundingClientRect();
           return {x: r.left + Math.min(30, r.width / 2), y: r.top + r.height / 2}; })()`);
         if (spot) {
           await click(spot.x, spot.y);
           await sleep(30);
           seen.details = await evaluate('document.getElementById("details").classList.contains("shown") ? document.getElementById("details").textContent : ""');
         }
+      }
+      // The screenshot: the finding's story, with the details of the evidence frame clicked.
+      if (f.id === (page.shot_finding || 1) && page.png) {
+        await evaluate(`document.getElementById('finding-${f.id}').scrollIntoView({block: 'start'})`);
+        await sleep(30);
+        const shot = await send('Page.captureScreenshot', { format: 'png' }, sid, 30000);
+        fs.writeFileSync(page.png, Buffer.from(shot.data, 'base64'));
+        result.screenshot = page.png;
       }
       // Closing it again with a second click leaves it closed and unselected.
       if (at && f.id === 1) {
