@@ -4,8 +4,9 @@
 // over its DevTools pipe, in a network namespace of its own that reaches nothing). For each
 // page: every finding is rendered; a real mouse click on it opens its story, whose sequence
 // diagram draws each evidence packet as an arrow and highlights exactly those; a click on an
-// evidence arrow shows that frame's decoded fields. The pages and their screenshots stay in the
-// build tree (tests/html_report_e2e/) for a person to look at.
+// evidence arrow shows that frame's decoded fields; j moves between findings, the finding filter
+// leaves one, a dark system gets a dark page, print shows every story and no controls. The pages
+// and their screenshots stay in the build tree (tests/html_report_e2e/) for a person to see.
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -193,6 +194,14 @@ TEST_F(HtmlReportE2e, EachFaultsPageRendersItsFindingsAndHighlightsTheirEvidence
       }
     }
     EXPECT_TRUE(kind_seen) << c.kind;
+    // Keyboard, filters, light and dark, print.
+    const size_t n = page["findings"].size();
+    EXPECT_EQ(page["focus_after_j"].string, absl::StrCat("finding-head-", n >= 2 ? 2 : 1));
+    ASSERT_EQ(page["visible_with_finding_filter"].size(), 1u);
+    EXPECT_EQ(page["visible_with_finding_filter"][0].int_value, static_cast<int64_t>(n));
+    EXPECT_NE(page["dark_background"].string, page["light_background"].string);
+    EXPECT_EQ(page["stories_shown_in_print"].int_value, static_cast<int64_t>(n));
+    EXPECT_FALSE(page["controls_shown_in_print"].boolean);
     EXPECT_TRUE(page["findings"][0]["closed_by_second_click"].boolean);
   }
 }

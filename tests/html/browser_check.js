@@ -187,6 +187,34 @@ async function main() {
       }
       result.findings.push(seen);
     }
+    if (page.extras !== false && explore.length) {
+      // Keys: j moves the focus from one finding to the next, Enter opens it.
+      await evaluate(`document.getElementById('finding-head-1').focus()`);
+      const key = async (k) => {
+        for (const type of ['keyDown', 'keyUp']) {
+          await send('Input.dispatchKeyEvent', { type, key: k, text: type === 'keyDown' && k.length === 1 ? k : undefined,
+            code: k.length === 1 ? 'Key' + k.toUpperCase() : k, windowsVirtualKeyCode: k === 'Enter' ? 13 : k.toUpperCase().charCodeAt(0) }, sid);
+        }
+      };
+      await key('j');
+      result.focus_after_j = await evaluate('document.activeElement.id');
+      // The filter by finding leaves that finding only.
+      const last = explore[explore.length - 1].id;
+      result.visible_with_finding_filter = await evaluate(`(() => { const s = document.getElementById('filter-finding');
+        s.value = '${last}'; s.dispatchEvent(new Event('change'));
+        const n = [...document.querySelectorAll('.finding')].filter((a) => a.offsetParent !== null).map((a) => Number(a.dataset.finding));
+        s.value = ''; s.dispatchEvent(new Event('change')); return n; })()`);
+      // Dark when the system is dark; every story shown when printed.
+      const bg = 'getComputedStyle(document.body).backgroundColor';
+      await send('Emulation.setEmulatedMedia', { features: [{ name: 'prefers-color-scheme', value: 'light' }] }, sid);
+      result.light_background = await evaluate(bg);
+      await send('Emulation.setEmulatedMedia', { features: [{ name: 'prefers-color-scheme', value: 'dark' }] }, sid);
+      result.dark_background = await evaluate(bg);
+      await send('Emulation.setEmulatedMedia', { media: 'print', features: [] }, sid);
+      result.stories_shown_in_print = await evaluate(`[...document.querySelectorAll('.story')].filter((s) => getComputedStyle(s).display !== 'none').length`);
+      result.controls_shown_in_print = await evaluate(`getComputedStyle(document.querySelector('.controls')).display !== 'none'`);
+      await send('Emulation.setEmulatedMedia', { media: '', features: [] }, sid);
+    }
     result.exceptions = exceptions.slice();
     results.push(result);
   }
