@@ -12,7 +12,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 packets=${1:-100000}
 lock=/tmp/netcorr-build.lock
 work=$(mktemp -d /tmp/netcorr-htmlbench.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+[ -n "${NETCORR_BENCH_KEEP:-}" ] || trap 'rm -rf "$work"' EXIT  # NETCORR_BENCH_KEEP=1: keep the pages
 
 for tool in node chromium pkg-config g++ /usr/bin/time unshare; do
   command -v "$tool" >/dev/null || { echo "html_bench: $tool missing" >&2; exit 1; }
@@ -49,7 +49,7 @@ echo "$config" >"$work/config.json"
 flock "$lock" node "$top/tests/html/browser_check.js" "$work/config.json" >"$work/seen.json"
 
 echo "input: $packets packets, $(wc -l <"$work/app.strace") strace lines" >&2
-printf '| page | findings, packets on it | netcorr writes it (s) | size (MB) | Chromium: navigation to rendered (ms) | script done at (ms) | first story: arrows drawn |\n|---|---|---|---|---|---|---|\n'
+printf '| page | findings, packets on it | netcorr writes it (s) | size (MB) | Chromium: navigation to rendered (ms) | of which: data parsed, indexed, page drawn at (ms) | first story: arrows drawn |\n|---|---|---|---|---|---|---|\n'
 node -e '
 const fs = require("fs");
 const seen = JSON.parse(fs.readFileSync(process.argv[1], "utf8"));
@@ -58,5 +58,5 @@ const sizes = fs.readFileSync(process.argv[2], "utf8").trim().split("\n").map((l
 for (const [i, p] of seen.pages.entries()) {
   const [name, secs, bytes] = sizes[i];
   const f = p.findings[0] || {};
-  console.log(`| ${name === "all" ? "--all" : "default (context around findings)"} | ${p.on_page.findings}, ${p.on_page.packets} | ${secs} | ${(bytes / 1e6).toFixed(1)} | ${p.load_ms} | ${Math.round(p.render_ms)} | ${(f.arrows || []).length} |`);
+  console.log(`| ${name === "all" ? "--all" : "default (context around findings)"} | ${p.on_page.findings}, ${p.on_page.packets} | ${secs} | ${(bytes / 1e6).toFixed(1)} | ${p.load_ms} | ${Math.round(p.timings.parsed_ms)}, ${Math.round(p.timings.indexed_ms)}, ${Math.round(p.render_ms)} | ${(f.arrows || []).length} |`);
 }' "$work/seen.json" "$work/sizes"

@@ -267,7 +267,12 @@ function showPacket(id, scope) {
   if ((p.evidence_for || []).length) rows.push(['evidence of', p.evidence_for.map((n) => '[' + n + '] ' + D.findings[n - 1].kind).join(', ')]);
   const table = el('table');
   for (const [k, v] of rows) table.append(el('tr', {}, el('td', { text: k }), el('td', { class: 'mono', text: String(v) })));
-  details.replaceChildren(el('h3', { text: 'Frame ' + id }), table,
+  // The findings it explains, one click away.
+  const links = (p.evidence_for || []).map((n) => el('button', { text: 'open finding [' + n + ']', onclick: () => {
+    toggle(n, true);
+    articles[n - 1].scrollIntoView({ block: 'start' });
+  } }));
+  details.replaceChildren(el('h3', { text: 'Frame ' + id }), table, ...links,
     el('button', { text: 'close (Esc)', onclick: () => details.classList.remove('shown') }));
   details.classList.add('shown');
 }
@@ -327,7 +332,7 @@ window.addEventListener('beforeprint', () => { for (const a of articles) renderS
 
 NC.page = { toggle, showPacket, articles };
 document.documentElement.dataset.rendered = 'yes';
-window.netcorrRenderMs = performance.now();
+window.netcorrRenderMs = NC.timings.rendered_ms = performance.now();
 })();
 )js";
 

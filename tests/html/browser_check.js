@@ -125,6 +125,7 @@ async function main() {
     }
     const result = { name: page.name, rendered: rendered === 'yes', load_ms: Date.now() - t,
                      render_ms: await evaluate('window.netcorrRenderMs || null'),
+                     timings: await evaluate('NC.timings'),
                      title: await evaluate('document.title'),
                      on_page: await evaluate('({findings: NC.data.findings.length, calls: NC.data.calls.length, packets: NC.data.packets.length})'),
                      header: await evaluate('(document.getElementById("session")?.textContent || "") + " | " + (document.getElementById("capture")?.textContent || "")'),
