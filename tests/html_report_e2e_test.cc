@@ -202,6 +202,8 @@ TEST_F(HtmlReportE2e, EachFaultsPageRendersItsFindingsAndHighlightsTheirEvidence
     EXPECT_NE(page["dark_background"].string, page["light_background"].string);
     EXPECT_EQ(page["stories_shown_in_print"].int_value, static_cast<int64_t>(n));
     EXPECT_FALSE(page["controls_shown_in_print"].boolean);
+    EXPECT_GE(page["first_flow_arrows"].int_value, 1) << "a flow opens to its diagram";
+    EXPECT_EQ(page["first_flow_arrows"].int_value, page["first_flow_packets"].int_value);
     EXPECT_TRUE(page["findings"][0]["closed_by_second_click"].boolean);
   }
 }

@@ -192,12 +192,16 @@ const AXIS_W = 118, PROG_W = 330, LANE_W = 200, HEAD_H = 48, ROW_H = 26, GAP_H =
 // is (its call is outlined, its evidence starred); opts.pid: only that pid's calls.
 NC.draw = function (calls, packets, opts) {
   const items = [];
+  // At one nanosecond (common with strace's microseconds): a packet, then a call's return (the
+  // packet arrived while it was in the kernel), then the next call's entry, so boxes never
+  // overlap; a call that took no time returns after its own entry.
   for (const c of calls) {
     if (opts.pid && String(c.pid) !== opts.pid) continue;
-    items.push({ t: c.entry_ns, o: 0, id: c.id, call: c, end: false });
-    if (c.finished) items.push({ t: Math.max(c.exit_ns, c.entry_ns), o: 2, id: c.id, call: c, end: true });
+    items.push({ t: c.entry_ns, o: 2, id: c.id, call: c, end: false });
+    const exit = Math.max(c.exit_ns, c.entry_ns);
+    if (c.finished) items.push({ t: exit, o: exit === c.entry_ns ? 3 : 1, id: c.id, call: c, end: true });
   }
-  for (const p of packets) items.push({ t: p.ts_ns, o: 1, id: p.id, pkt: p });
+  for (const p of packets) items.push({ t: p.ts_ns, o: 0, id: p.id, pkt: p });
   items.sort((a, b) => a.t - b.t || a.o - b.o || a.id - b.id);
 
   const lanes = [{ key: 'prog', label: 'program', sub: 'calls, entry to exit' },

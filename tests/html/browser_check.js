@@ -205,6 +205,16 @@ async function main() {
         s.value = '${last}'; s.dispatchEvent(new Event('change'));
         const n = [...document.querySelectorAll('.finding')].filter((a) => a.offsetParent !== null).map((a) => Number(a.dataset.finding));
         s.value = ''; s.dispatchEvent(new Event('change')); return n; })()`);
+      // A click on the first flow opens its own diagram.
+      const flowAt = await evaluate(`(() => { const s = document.querySelector('.flows details summary');
+        if (!s) return null; s.scrollIntoView({block: 'center'}); const r = s.getBoundingClientRect();
+        return {x: r.left + 30, y: r.top + r.height / 2}; })()`);
+      if (flowAt) {
+        await click(flowAt.x, flowAt.y);
+        await sleep(50);
+        result.first_flow_arrows = await evaluate(`document.querySelectorAll('.flows details svg.seq .arrow').length`);
+        result.first_flow_packets = await evaluate(`Number(/(\\d+) packets/.exec(document.querySelector('.flows details summary').textContent)[1])`);
+      }
       // Dark when the system is dark; every story shown when printed.
       const bg = 'getComputedStyle(document.body).backgroundColor';
       await send('Emulation.setEmulatedMedia', { features: [{ name: 'prefers-color-scheme', value: 'light' }] }, sid);
