@@ -26,17 +26,19 @@ trap 'exit 130' INT TERM
 
 "$top/examples/demo_world.sh" up "$world" >/dev/null
 pcap="$build/demo.pcapng"
+html="$build/demo.html"
 cat >&2 <<MSG
 demo: world '$world' is up: client 10.71.1.2 -> router 10.71.1.1 -> server 10.71.2.2
-demo: running: netcorr -w $pcap -- demo_app   (in the client namespace)
+demo: running: netcorr -w $pcap --html $html -- demo_app   (in the client namespace)
 
 MSG
 set +e
-"$top/tests/world/networld.sh" exec "$world" c "$netcorr" -w "$pcap" "$@" -- \
+"$top/tests/world/networld.sh" exec "$world" c "$netcorr" -w "$pcap" --html "$html" "$@" -- \
   "$build/examples/demo_app"
 status=$?
 set -e
 echo >&2
 echo "demo: demo_app exited with status $status (netcorr passes it through)." >&2
 [ -f "$pcap" ] && echo "demo: packets with evidence comments: tshark -r $pcap -Y frame.comment" >&2
+[ -f "$html" ] && echo "demo: the same findings as a page, with a sequence diagram each: open $html" >&2
 exit 0

@@ -334,6 +334,10 @@ int RunAnalyzeSession(const Options& options) {
     std::vector<int> seqs;
     for (const Finding& f : view.findings) seqs.push_back(seq_of[{f.cause_id, f.call.id}]);
     (*out)->Write(report::RenderSummaryJsonLine(input, seqs, /*final=*/true) + "\n");
+    if (absl::Status page = (*out)->WritePage(input, options); !page.ok()) {
+      Note(absl::StrCat("writing the page: ", page.message()));
+      return 1;
+    }
     return 0;
   }
   if (absl::Status written = (*out)->WriteReport(input, options); !written.ok()) {

@@ -486,7 +486,7 @@ absl::Status WriteSessionReport(SessionState& state, const report::SessionInfo& 
   r.view.Fill(input);
   if (options.json_lines) {
     out.Write(report::RenderSummaryJsonLine(input, r.seqs, final) + "\n");
-    return absl::OkStatus();
+    return out.WritePage(input, options);
   }
   // Without capture the calls were printed as they ended; only --json has a report to write.
   if (!options.capture && !options.json) return absl::OkStatus();

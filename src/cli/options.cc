@@ -122,11 +122,12 @@ absl::StatusOr<Options> ParseOptions(const std::vector<std::string>& argv) {
       o.color = false;
     } else if (arg == "-o" || arg == "-w" || arg == "-i" || arg == "-u" || arg == "-s" ||
                arg == "-C" || arg == "-W" || arg == "--duration" || arg == "--strace" ||
-               arg == "--pcap" || arg == "--netns") {
+               arg == "--pcap" || arg == "--netns" || arg == "--html") {
       auto v = value();
       if (!v.ok()) return v.status();
       if (arg == "-o") o.output_path = *v;
       if (arg == "-w") o.pcap_path = *v;
+      if (arg == "--html") o.html_path = *v;
       if (arg == "-i") o.interfaces.push_back(*v);
       if (arg == "-u") o.user = *v;
       if (arg == "--strace") o.strace_paths.push_back(*v);
@@ -167,6 +168,10 @@ absl::StatusOr<Options> ParseOptions(const std::vector<std::string>& argv) {
   if (o.json && o.json_lines) {
     return absl::InvalidArgumentError(
         "give --json (one document at the end) or --json-lines (a line per finding), not both");
+  }
+  if (!o.capture && !o.html_path.empty()) {
+    return absl::InvalidArgumentError(
+        "--html draws the packets behind each finding: it needs the capture (drop --no-capture)");
   }
   if (analyze) {
     if (o.strace_paths.empty()) {
@@ -228,13 +233,15 @@ options:
   --json-lines    write each finding as one JSON line as soon as it is decided, then a
                   summary line at the end (tail -f | jq; schema: docs/json.md)
   --no-status     no progress line on the terminal (it is never written to a file or pipe)
+  --html FILE     also write FILE: one self-contained HTML page with each finding's story
+                  and a sequence diagram of its packets (opens from file://, fetches nothing)
   --all           show every call and packet in the timeline, not only around findings
   --no-color      no colour even on a terminal
   --duration S    stop tracing after S seconds (launch: the program is killed; attach: detached)
   -h, --help      this text
   -V, --version   netcorr's version
 
-analyze options (with -o, -w, --json, --all, --no-color):
+analyze options (with -o, -w, --json, --html, --all, --no-color):
   --strace FILE   the strace -f -yy -ttt -T log; repeatable, one per file of strace -ff
   --pcap FILE     the capture recorded alongside it (tcpdump -w: pcap or pcapng); without
                   it every failing or hanging call is reported from the syscalls alone

@@ -26,6 +26,7 @@ struct Options {
   std::string pcap_path;                // -w FILE: the packets, pcapng
   uint64_t file_size_mb = 0;            // -C MB: start a new -w file past MB million bytes
   int file_count = 0;                   // -W N: keep N files, reusing them in turn (needs -C)
+  std::string html_path;                // --html FILE: the page (besides the report)
   std::vector<std::string> interfaces;  // -i IFACE, repeatable; empty = "any"
   int snaplen = 0;                      // -s SNAPLEN; 0 = the default
   std::string user;                     // -u USER

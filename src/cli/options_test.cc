@@ -36,6 +36,22 @@ TEST(OptionsTest, AttachIsRepeatableAndAcceptsGluedValues) {
   EXPECT_EQ(o->snaplen, 256);
 }
 
+TEST(OptionsTest, HtmlIsAPageBesidesTheReportLiveAndOffline) {
+  auto live = Parse({"--html", "r.html", "-o", "r.txt", "--", "curl"});
+  ASSERT_TRUE(live.ok()) << live.status();
+  EXPECT_EQ(live->html_path, "r.html");
+  EXPECT_EQ(live->output_path, "r.txt");
+  EXPECT_FALSE(live->json);
+  auto offline = Parse({"analyze", "--strace", "a.strace", "--pcap", "a.pcap", "--html=a.html"});
+  ASSERT_TRUE(offline.ok()) << offline.status();
+  EXPECT_EQ(offline->html_path, "a.html");
+  EXPECT_FALSE(Parse({"--html"}).ok());
+  // Without the capture there are no packets to draw.
+  auto no_capture = Parse({"--no-capture", "--html", "r.html", "--", "curl"});
+  ASSERT_FALSE(no_capture.ok());
+  EXPECT_NE(no_capture.status().message().find("--no-capture"), std::string::npos);
+}
+
 TEST(OptionsTest, AnalyzeNeedsTheLogAndTakesACapture) {
   auto ok = Parse({"analyze", "--strace", "a.strace", "--pcap=a.pcap", "--json"});
   ASSERT_TRUE(ok.ok()) << ok.status();

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -44,13 +45,56 @@ ReportOutput::~ReportOutput() {
   }
 }
 
+namespace {
+
+// The --html page holds what the packets said (addresses, DNS names, SNI), so it is private
+// like the -w file (0600), and never written through a symbolic link or to anything but a
+// regular file.
+absl::Status WriteHtmlFile(const report::ReportInput& input, const Options& options) {
+  const std::string& path = options.html_path;
+  const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) return absl::ErrnoToStatus(errno, absl::StrCat("cannot write the page to ", path));
+  struct stat st {};
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || fchmod(fd, 0600) != 0) {
+    close(fd);
+    return absl::FailedPreconditionError(
+        absl::StrCat("refusing to write the page to ", path, ": not a regular file"));
+  }
+  FILE* f = fdopen(fd, "w");
+  if (f == nullptr) {
+    close(fd);
+    return absl::ErrnoToStatus(errno, absl::StrCat("cannot write the page to ", path));
+  }
+  report::HtmlOptions html;
+  html.all = options.all;
+  // The file whose frame numbers the packet ids are: offline, the capture that was read.
+  html.capture_file = options.mode == Mode::kAnalyze ? options.analyze_pcap_path : options.pcap_path;
+  absl::Status written = report::WriteHtml(input, html, f);
+  if (fclose(f) != 0 && written.ok()) {
+    written = absl::ErrnoToStatus(errno, absl::StrCat("writing the page to ", path));
+  }
+  return written;
+}
+
+}  // namespace
+
+absl::Status ReportOutput::WritePage(const report::ReportInput& input, const Options& options) {
+  return options.html_path.empty() ? absl::OkStatus() : WriteHtmlFile(input, options);
+}
+
 absl::Status ReportOutput::WriteReport(const report::ReportInput& input, const Options& options) {
-  if (options.json) return report::WriteJson(input, file_);
-  report::TextOptions text;
-  text.width = width_;
-  text.color = options.color && is_terminal_ && std::getenv("NO_COLOR") == nullptr;
-  text.all = options.all;
-  return report::WriteText(input, text, file_);
+  const absl::Status html = WritePage(input, options);
+  absl::Status written;
+  if (options.json) {
+    written = report::WriteJson(input, file_);
+  } else {
+    report::TextOptions text;
+    text.width = width_;
+    text.color = options.color && is_terminal_ && std::getenv("NO_COLOR") == nullptr;
+    text.all = options.all;
+    written = report::WriteText(input, text, file_);
+  }
+  return written.ok() ? html : written;
 }
 
 void ReportOutput::Restart() {

@@ -21,12 +21,15 @@ class ReportOutput {
 
   void Write(const std::string& text);
   // The end-of-session report, text or JSON as the options say, streamed in chunks. Colour only
-  // on a terminal, without --no-color and without NO_COLOR in the environment.
+  // on a terminal, without --no-color and without NO_COLOR in the environment. With --html,
+  // also the page, to its own file (0600, never through a symbolic link).
   absl::Status WriteReport(const report::ReportInput& input, const Options& options);
   // -o FILE: empties the file, so that the next report replaces the one written before (the
   // report so far on SIGUSR1, then the final one). Standard error is left alone.
   void Restart();
   bool is_file() const { return owned_; }
+  // The --html page alone (WriteReport writes it too): for --json-lines, whose report is a line.
+  absl::Status WritePage(const report::ReportInput& input, const Options& options);
   bool is_terminal() const { return is_terminal_; }
   // The terminal's width; COLUMNS or 120 when it is not a terminal.
   int width() const { return width_; }

@@ -16,6 +16,7 @@
 #include "src/model/packet.h"
 #include "src/model/syscall_event.h"
 #include "src/report/json_writer.h"
+#include "src/report/output.h"
 #include "src/report/report.h"
 
 namespace netcorr::report::json_internal {
@@ -50,5 +51,9 @@ void WriteFinding(JsonWriter& w, const Finding& f, int number);
 // json_packet.cc: one element of "packets"; `evidence_for` lists the findings it is evidence
 // for (nullptr: none).
 void WritePacket(JsonWriter& w, const Packet& p, const std::vector<int>* evidence_for);
+
+// json_report.cc: the whole --json document (RenderJson, WriteJson), to `output`; the HTML
+// report embeds it.
+absl::Status WriteJsonDocument(const ReportInput& in, Output& output);
 
 }  // namespace netcorr::report::json_internal

@@ -282,7 +282,11 @@ TimeNs FirstCallTime(absl::Span<const SyscallEvent> calls) {
   return FirstEventTime(in);
 }
 
-absl::Status RenderJsonTo(const ReportInput& in, Output& output) {
+}  // namespace
+
+namespace json_internal {
+
+absl::Status WriteJsonDocument(const ReportInput& in, Output& output) {
   JsonWriter w(kIndent, kPrettyDepth);
   w.BeginObject();
   WriteHead(w, in.session, in.capture, FirstEventTime(in));
@@ -328,19 +332,19 @@ absl::Status RenderJsonTo(const ReportInput& in, Output& output) {
   return output.Finish(w.mutable_buffer());
 }
 
-}  // namespace
+}  // namespace json_internal
 
 std::string RenderJson(const ReportInput& in) {
   std::string text;
   Output output(&text);
   // Appending to a string cannot fail.
-  RenderJsonTo(in, output).IgnoreError();
+  json_internal::WriteJsonDocument(in, output).IgnoreError();
   return text;
 }
 
 absl::Status WriteJson(const ReportInput& in, std::FILE* out) {
   Output output(out);
-  return RenderJsonTo(in, output);
+  return json_internal::WriteJsonDocument(in, output);
 }
 
 std::string RenderEventsJson(const SessionInfo& session, const CaptureStats& capture,

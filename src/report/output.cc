@@ -11,20 +11,34 @@ namespace {
 constexpr size_t kChunk = 64 * 1024;
 }  // namespace
 
-void Output::Write(const std::string& data) {
+void Output::WriteRaw(const char* data, size_t size) {
   if (target_ != nullptr) {
-    target_->append(data);
+    target_->append(data, size);
     return;
   }
-  if (failed_ || data.empty()) return;
-  if (std::fwrite(data.data(), 1, data.size(), file_) != data.size()) {
+  if (failed_ || size == 0) return;
+  if (std::fwrite(data, 1, size, file_) != size) {
     failed_ = true;
     error_ = errno;
   }
 }
 
+void Output::Write(const std::string& data) {
+  if (!escape_lt_) {
+    WriteRaw(data.data(), data.size());
+    return;
+  }
+  size_t from = 0;
+  for (size_t lt = data.find('<'); lt != std::string::npos; lt = data.find('<', from)) {
+    WriteRaw(data.data() + from, lt - from);
+    WriteRaw("\\u003c", 6);
+    from = lt + 1;
+  }
+  WriteRaw(data.data() + from, data.size() - from);
+}
+
 void Output::Drain(std::string* pending) {
-  if (target_ != nullptr && target_->empty()) {
+  if (target_ != nullptr && target_->empty() && !escape_lt_) {
     // The first chunk of a string target: take the buffer itself, no copy.
     target_->swap(*pending);
     return;

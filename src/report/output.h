@@ -22,12 +22,19 @@ class Output {
   // Writes whatever remains of *pending, flushes the file, and reports a write error.
   absl::Status Finish(std::string* pending);
 
+  // For JSON embedded in an HTML <script> element: while on, every '<' is written as the JSON
+  // escape \u003c, so no string in the document can close the element ("</script>") or open a
+  // comment ("<!--"). Valid for JSON text only, where '<' can appear only inside strings.
+  void set_escape_for_script(bool on) { escape_lt_ = on; }
+
  private:
   void Write(const std::string& data);
+  void WriteRaw(const char* data, size_t size);
 
   std::string* target_ = nullptr;
   std::FILE* file_ = nullptr;
   bool failed_ = false;
+  bool escape_lt_ = false;
   int error_ = 0;
 };
 

@@ -1,8 +1,9 @@
 #pragma once
 
 // The report renderers: what a user reads at the end of a session (text), what a program reads
-// (JSON, docs/json.md), the live one-liners printed while tracing, and the comments attached to
-// evidence packets in the pcapng file. They only format model values: no I/O, no clocks.
+// (JSON, docs/json.md), a page for a browser (HTML), the live one-liners printed while tracing,
+// and the comments attached to evidence packets in the pcapng file. They only format model
+// values: no I/O, no clocks.
 
 #include <cstdint>
 #include <cstdio>
@@ -166,6 +167,25 @@ std::string RenderSummaryJsonLine(const ReportInput& input, absl::Span<const int
 // One call as a single-line JSON object (the "calls" element of RenderJson), without a trailing
 // newline: for streaming JSON Lines while the session runs.
 std::string RenderCallJsonLine(const SyscallEvent& call);
+
+struct HtmlOptions {
+  bool all = false;  // --all: every call and packet, and a diagram per flow
+  // The file whose frame numbers the packet ids are (live: the -w file; analyze: the --pcap
+  // file read), named on the page; "" when none was written.
+  std::string capture_file;
+};
+
+// The --html page: one self-contained HTML file (style and script inline, nothing fetched, a
+// Content-Security-Policy that forbids fetching) that opens from file://. It embeds the --json
+// document of what it shows (all events with options.all, else the context around findings the
+// text report's timeline keeps; the rest is counted) as a <script type="application/json">
+// block in which every '<' is escaped, and draws the findings, most important first, each with
+// its story and a sequence diagram of the exchange behind it (docs/report.md, "The HTML
+// report"). Without scripts it still lists the findings as text.
+std::string RenderHtml(const ReportInput& input, const HtmlOptions& options);
+
+// RenderHtml streamed to `out` in chunks, as WriteText.
+absl::Status WriteHtml(const ReportInput& input, const HtmlOptions& options, std::FILE* out);
 
 // The pcapng packet comment of an evidence packet, naming the call it explains:
 //   netcorr refused_by_rst: explains connect() = ECONNREFUSED by pid 4242 at 12:00:00.123456789

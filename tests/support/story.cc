@@ -108,6 +108,7 @@ absl::StatusOr<Told> StoryRunner::Recorded(const std::vector<std::string>& argv,
     analyze.push_back("--pcap");
     analyze.push_back(pcap);
   }
+  analyze.insert(analyze.end(), options.analyze_flags.begin(), options.analyze_flags.end());
   for (const char* a : {"--json", "-o"}) analyze.push_back(a);
   analyze.push_back(json);
   absl::StatusOr<CommandResult> run = RunCommand(analyze, absl::Seconds(60));

@@ -48,6 +48,7 @@ struct RecordOptions {
   bool with_capture = true;  // false: `analyze --strace` alone, no tcpdump
   // tcpdump's capture filter; empty: everything on every interface of the namespace.
   std::string capture_filter;
+  std::vector<std::string> analyze_flags;  // extra `netcorr analyze` flags (e.g. {"--html", F})
 };
 
 class StoryRunner {
