@@ -141,21 +141,32 @@ std::string What(const std::vector<const Packet*>& outs) {
   return many ? "segments" : "segment";
 }
 
+// A capture's file name without its directories, for sentences.
+std::string ShortName(const std::string& path) {
+  const size_t slash = path.rfind('/');
+  return slash == std::string::npos || slash + 1 == path.size() ? path : path.substr(slash + 1);
+}
+
 class PeerJudge {
  public:
   PeerJudge(const PeerCapture& peer, const CaptureIndex& at_peer, const CaptureIndex& here,
             TimeNs our_last)
-      : peer_(peer), a_(peer.alignment), at_peer_(at_peer), here_(here), our_last_(our_last) {}
+      : peer_(peer),
+        name_(ShortName(peer.name)),
+        a_(peer.alignment),
+        at_peer_(at_peer),
+        here_(here),
+        our_last_(our_last) {}
 
   PeerPathEvidence Judge(const Finding& f, const Roles& roles) const {
     PeerPathEvidence e;
     e.capture = peer_.name;
     if (!a_.aligned) {
-      e.detail = absl::StrCat(peer_.name, " could not be aligned: ", a_.note);
+      e.detail = absl::StrCat(name_, " could not be aligned: ", a_.note);
       return e;
     }
     if (!at_peer_.Mentions(f.flow->transport, f.flow->remote)) {
-      e.detail = absl::StrCat(peer_.name, " holds nothing to or from ", f.flow->remote.ToString(),
+      e.detail = absl::StrCat(name_, " holds nothing to or from ", f.flow->remote.ToString(),
                               ": it is not on this flow's path");
       return e;
     }
@@ -169,7 +180,7 @@ class PeerJudge {
       }
     }
     if (e.verdict == PathVerdictKind::kConsistent) {
-      e.detail = absl::StrCat(peer_.name, " holds the ICMP error ",
+      e.detail = absl::StrCat(name_, " holds the ICMP error ",
                               roles.hop_errors.front()->icmp_error->sender.ToString(),
                               " sent (its ", Frames(e.peer_frames), ")");
       return e;
@@ -205,8 +216,8 @@ class PeerJudge {
     if (!covered) {
       if (claims.empty()) return false;
       e.our_frames.push_back(claims.front()->id);
-      e.detail = absl::StrCat(peer_.name, " was not recording when ", Frames(e.our_frames),
-                              " arrived here");
+      e.detail =
+          absl::StrCat(name_, " was not recording when ", Frames(e.our_frames), " arrived here");
       return true;
     }
     const char* what = claims.front()->icmp_error.has_value() ? "ICMP error" : "RST";
@@ -214,13 +225,13 @@ class PeerJudge {
       e.verdict = PathVerdictKind::kForgedOnPath;
       for (const Packet* c : forged) e.our_frames.push_back(c->id);
       e.detail = absl::StrCat("the ", what, " of ", Frames(e.our_frames), " (TTL ",
-                              forged.front()->ttl, ") is not in ", peer_.name,
-                              ", which was recording then: ", peer_.name, " never sent it");
+                              forged.front()->ttl, ") is not in ", name_,
+                              ", which was recording then: ", name_, " never sent it");
       return true;
     }
     e.verdict = PathVerdictKind::kConsistent;
     for (const Packet* c : claims) e.our_frames.push_back(c->id);
-    e.detail = absl::StrCat(peer_.name, " holds the ", what, " (its ", Frames(e.peer_frames),
+    e.detail = absl::StrCat(name_, " holds the ", what, " (its ", Frames(e.peer_frames),
                             "): it really came from there");
     return true;
   }
@@ -234,8 +245,8 @@ class PeerJudge {
     if (covered.empty()) {
       for (const Packet* p : roles.outs) e.our_frames.push_back(p->id);
       e.detail = roles.outs.empty()
-                     ? absl::StrCat("the finding has no packet of ours to look for in ", peer_.name)
-                     : absl::StrCat(peer_.name, " was not recording when our ", what, " (",
+                     ? absl::StrCat("the finding has no packet of ours to look for in ", name_)
+                     : absl::StrCat(name_, " was not recording when our ", what, " (",
                                     Frames(e.our_frames), ") would have reached it");
       return;
     }
@@ -246,8 +257,8 @@ class PeerJudge {
     }
     if (reached.empty()) {
       e.verdict = PathVerdictKind::kLostOnPathOut;
-      e.detail = absl::StrCat("our ", what, " (", Frames(e.our_frames), ") never reached ",
-                              peer_.name, ", which was recording then");
+      e.detail = absl::StrCat("our ", what, " (", Frames(e.our_frames), ") never reached ", name_,
+                              ", which was recording then");
       return;
     }
     for (const Packet* q : reached) e.peer_frames.push_back(q->id);
@@ -264,7 +275,7 @@ class PeerJudge {
       }
     }
     const std::string reached_text =
-        absl::StrCat("our ", what, " (", Frames(e.our_frames), ") reached ", peer_.name, " (its ",
+        absl::StrCat("our ", what, " (", Frames(e.our_frames), ") reached ", name_, " (its ",
                      Frames(e.peer_frames), ")");
     if (answers.empty()) {
       e.verdict = PathVerdictKind::kDroppedByPeer;
@@ -291,8 +302,8 @@ class PeerJudge {
     }
     if (!lost.empty()) {
       e.verdict = PathVerdictKind::kLostOnPathBack;
-      e.detail = absl::StrCat(reached_text, "; ", peer_.name, " sent answers back (its ",
-                              Frames(lost), ") that never arrived here");
+      e.detail = absl::StrCat(reached_text, "; ", name_, " sent answers back (its ", Frames(lost),
+                              ") that never arrived here");
       return;
     }
     e.verdict = PathVerdictKind::kConsistent;
@@ -302,6 +313,7 @@ class PeerJudge {
   }
 
   const PeerCapture& peer_;
+  const std::string name_;
   const PeerAlignment& a_;
   const CaptureIndex& at_peer_;
   const CaptureIndex& here_;
@@ -329,7 +341,7 @@ int Rank(PathVerdictKind k) {
 std::string Names(const PathVerdict& v, PathVerdictKind kind) {
   std::vector<std::string> names;
   for (const PeerPathEvidence& e : v.peers) {
-    if (e.verdict == kind) names.push_back(e.capture);
+    if (e.verdict == kind) names.push_back(ShortName(e.capture));
   }
   return absl::StrJoin(names, ", ");
 }

@@ -6,7 +6,9 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <limits>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -14,6 +16,10 @@
 #include "absl/strings/str_format.h"
 #include "capture/pcap_file.h"
 #include "correlate/correlator.h"
+#include "correlate/local_addresses.h"
+#include "correlate/peer_alignment.h"
+#include "correlate/peer_path.h"
+#include "src/analyze/json_record.h"
 #include "src/analyze/strace_log.h"
 #include "src/cli/live_session.h"
 #include "src/cli/offline_alignment.h"
@@ -47,6 +53,28 @@ absl::StatusOr<analyze::StraceParseResult> ReadLogs(const std::vector<std::strin
   return analyze::ParseStraceFiles(files, analyze::StraceParseOptions{});
 }
 
+// A live session's --json document read as the log (analyze --record): its calls carry what
+// strace -yy -ttt -T would. `pcap_path`: the capture to read, by default the session's -w file.
+absl::StatusOr<analyze::StraceParseResult> ReadRecord(const std::string& path,
+                                                      std::string& pcap_path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot be read"));
+  std::ostringstream text;
+  text << in.rdbuf();
+  absl::StatusOr<analyze::JsonRecord> record = analyze::ParseJsonRecord(text.str());
+  if (!record.ok())
+    return absl::InvalidArgumentError(absl::StrCat(path, ": ", record.status().message()));
+  if (pcap_path.empty() && !record->capture_file.empty()) {
+    pcap_path = record->capture_file;
+    Note(absl::StrCat("reading the session's own capture ", pcap_path, " (its -w file)"));
+  }
+  analyze::StraceParseResult log;
+  log.calls = std::move(record->calls);
+  log.processes = std::move(record->processes);
+  log.has_timestamps = log.has_durations = log.has_socket_decoding = true;
+  return log;
+}
+
 // -tt logs carry the time of day in local time: date them with the capture's day.
 TimeNs LocalMidnightOf(TimeNs t) {
   const time_t secs = static_cast<time_t>(t / kNsPerSec);
@@ -65,39 +93,88 @@ void ShiftLog(std::vector<SyscallEvent>& calls, std::vector<ProcessEvent>& proce
   for (ProcessEvent& p : processes) p.time_ns += by;
 }
 
+// Reads every record of a pcap or pcapng file into `log`; returns the file's snap length. A
+// record cut in the middle ends the reading with a note (the packets before it are kept).
+absl::StatusOr<uint32_t> ReadCaptureFile(const std::string& path, PacketLog& log) {
+  auto reader = capture::PcapFileReader::Open(path);
+  if (!reader.ok()) return reader.status();
+  while (true) {
+    auto next = (*reader)->Next();
+    if (!next.ok()) {
+      Note(absl::StrCat(next.status().message(), " (using the packets before it)"));
+      break;
+    }
+    if (!next->has_value()) break;
+    log.Add(std::move(**next));
+  }
+  if (log.size() > 0 && log.packets().empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": link type ", (*reader)->link_type(), " is not one netcorr decodes"));
+  }
+  return (*reader)->snaplen();
+}
+
+// analyze --peer-pcap: each peer capture aligned to ours, and every finding's path verdict.
+// Returns what the session records of each capture, or the error of one that cannot be read.
+absl::StatusOr<std::vector<report::PeerCaptureInfo>> JudgeWithPeers(
+    const std::vector<std::string>& paths, absl::Span<const Packet> ours,
+    absl::Span<const SyscallEvent> calls, std::vector<Finding>& findings) {
+  std::vector<report::PeerCaptureInfo> infos;
+  if (paths.empty()) return infos;
+  correlate::LocalAddresses local;  // which of our packets went out, which came in
+  for (const SyscallEvent& c : calls) {
+    if (c.socket.has_value() && c.socket->local.has_value()) local.Add(c.socket->local->addr);
+  }
+  for (const Finding& f : findings) {
+    if (f.flow.has_value()) local.Add(f.flow->local.addr);
+  }
+  std::vector<correlate::PeerCapture> peers;
+  for (const std::string& path : paths) {
+    PacketLog log(/*keep_raw=*/false);
+    if (absl::StatusOr<uint32_t> read = ReadCaptureFile(path, log); !read.ok()) {
+      return read.status();
+    }
+    correlate::PeerCapture peer{path, {log.packets().begin(), log.packets().end()}, {}};
+    peer.alignment = correlate::AlignPeerClock(ours, peer.packets, local);
+    const correlate::PeerAlignment& a = peer.alignment;
+    if (a.aligned) {
+      Note(
+          absl::StrFormat("peer capture %s: its clock is %+.6f s from ours (+- %.6f s, %d "
+                          "packets matched)",
+                          path, static_cast<double>(a.offset_ns) / kNsPerSec,
+                          static_cast<double>(a.bound_ns) / kNsPerSec, a.matched));
+    } else {
+      Note(absl::StrCat("peer capture ", path, ": ", a.note));
+    }
+    infos.push_back({path, a.aligned, a.offset_ns, a.bound_ns, a.matched, peer.packets.size(),
+                     a.both_directions, a.covered_first_ns, a.covered_last_ns, a.note});
+    peers.push_back(std::move(peer));
+  }
+  correlate::JudgePaths(findings, ours, peers);
+  return infos;
+}
+
 }  // namespace
 
 int RunAnalyzeSession(const Options& options) {
-  auto log = ReadLogs(options.strace_paths);
+  std::string pcap_path = options.analyze_pcap_path;
+  auto log = options.record_path.empty() ? ReadLogs(options.strace_paths)
+                                         : ReadRecord(options.record_path, pcap_path);
   if (!log.ok()) {
     Note(std::string(log.status().message()));
     return 1;
   }
   // Without --pcap the log is read alone: every failing call is reported from the syscalls.
-  const bool with_capture = !options.analyze_pcap_path.empty();
+  const bool with_capture = !pcap_path.empty();
   PacketLog packets(/*keep_raw=*/with_capture && !options.pcap_path.empty());
   int snaplen = 0;
   if (with_capture) {
-    auto reader = capture::PcapFileReader::Open(options.analyze_pcap_path);
-    if (!reader.ok()) {
-      Note(std::string(reader.status().message()));
+    absl::StatusOr<uint32_t> read = ReadCaptureFile(pcap_path, packets);
+    if (!read.ok()) {
+      Note(std::string(read.status().message()));
       return 1;
     }
-    while (true) {
-      auto next = (*reader)->Next();
-      if (!next.ok()) {
-        Note(absl::StrCat(next.status().message(), " (using the packets before it)"));
-        break;
-      }
-      if (!next->has_value()) break;
-      packets.Add(std::move(**next));
-    }
-    if (packets.size() > 0 && packets.packets().empty()) {
-      Note(absl::StrCat(options.analyze_pcap_path, ": link type ", (*reader)->link_type(),
-                        " is not one netcorr decodes"));
-      return 1;
-    }
-    snaplen = static_cast<int>((*reader)->snaplen());
+    snaplen = static_cast<int>(*read);
   } else {
     Note("no --pcap: findings come from the syscalls alone, with no packet evidence");
   }
@@ -189,6 +266,11 @@ int RunAnalyzeSession(const Options& options) {
   for (Finding& f : correlator.Finish()) findings.push_back(std::move(f));
   correlator.UpdateFolded(findings);
   correlate::SortByImportance(findings);
+  auto peer_captures = JudgeWithPeers(options.peer_pcap_paths, packets.packets(), calls, findings);
+  if (!peer_captures.ok()) {
+    Note(std::string(peer_captures.status().message()));
+    return 1;
+  }
 
   auto out = ReportOutput::Open(options.output_path);
   if (!out.ok()) {
@@ -199,8 +281,10 @@ int RunAnalyzeSession(const Options& options) {
   input.session.netcorr_version = kNetcorrVersion;
   input.session.mode = "analyze";
   input.session.command = options.strace_paths;
-  if (with_capture) input.session.command.push_back(options.analyze_pcap_path);
+  if (!options.record_path.empty()) input.session.command.push_back(options.record_path);
+  if (with_capture) input.session.command.push_back(pcap_path);
   input.session.stop_reason = "end of the log";
+  input.session.peer_captures = *std::move(peer_captures);
   input.capture = stats;
   input.calls = calls;
   input.packets = packets.packets();
