@@ -174,15 +174,16 @@ class PeerJudge {
     for (const Packet* icmp : roles.hop_errors) {
       if (!Covered(icmp->ts_ns - kCoverageBefore, icmp->ts_ns + kCoverageBefore)) continue;
       for (const Packet* q : AtPeer(*icmp, /*sent_by_us=*/false)) {
-        e.verdict = PathVerdictKind::kConsistent;
+        // Honest: the router said in its own name that our packet went no further.
+        e.verdict = PathVerdictKind::kLostOnPathOut;
         e.our_frames.push_back(icmp->id);
         e.peer_frames.push_back(q->id);
       }
     }
-    if (e.verdict == PathVerdictKind::kConsistent) {
-      e.detail = absl::StrCat(name_, " holds the ICMP error ",
-                              roles.hop_errors.front()->icmp_error->sender.ToString(),
-                              " sent (its ", Frames(e.peer_frames), ")");
+    if (e.verdict == PathVerdictKind::kLostOnPathOut) {
+      const std::string hop = roles.hop_errors.front()->icmp_error->sender.ToString();
+      e.detail = absl::StrCat(name_, " holds the ICMP error ", hop, " sent in its own name (its ",
+                              Frames(e.peer_frames), "): our packet stopped at ", hop);
       return e;
     }
     JudgeOuts(f, roles, e);
@@ -374,8 +375,10 @@ void Explain(const Finding& f, const Roles& roles, PathVerdict& v) {
                    : absl::StrCat("look between ", holders, " and ", deciders,
                                   ": the forwarding firewall rules and routes there");
       if (!roles.hop_errors.empty()) {
-        absl::StrAppend(&v.summary, "; ", roles.hop_errors.front()->icmp_error->sender.ToString(),
-                        " reported it undeliverable in its own name");
+        const IcmpError& icmp = *roles.hop_errors.front()->icmp_error;
+        v.summary =
+            absl::StrCat("our ", what, " to ", remote, " stopped at ", icmp.sender.ToString(),
+                         ", which answered in its own name (ICMP ", icmp.Describe(), ")");
         v.hint = absl::StrCat("our packet stopped at ",
                               roles.hop_errors.front()->icmp_error->sender.ToString(),
                               ", the router that sent the ICMP error: look at its firewall "

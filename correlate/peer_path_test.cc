@@ -172,6 +172,28 @@ TEST(PeerPath, RouterSawTheSynAndTheServerDidNot) {
   EXPECT_THAT(v.hint, HasSubstr("between router and server"));
 }
 
+// An ICMP error a router sends in its own name is honest: our packet stopped there.
+TEST(PeerPath, AnIcmpErrorFromAHopSaysWhereOurPacketStopped) {
+  Story router, server;
+  const IpAddress hop = testing::Ip("10.71.1.1");
+  const uint64_t syn = router.Both(Syn(kT0 + 1 * kSec), true);
+  server.Ours(Syn(kT0 + 1 * kSec));
+  const Packet icmp = testing::IcmpPacket(0, kT0 + 1 * kSec + 1 * kMs, hop, kClient.addr,
+                                          FlowKey{Transport::kTcp, kClient, kServer}, 3, 1, 1000);
+  const uint64_t icmp_id = router.Both(icmp, false);
+  server.Ours(icmp);
+  router.PeerRecordsUntil(kT0 + 10 * kSec);
+  server.PeerRecordsUntil(kT0 + 10 * kSec);
+  const PathVerdict v =
+      Judge(router, FindingOf(FindingKind::kIcmpUnreachable, Transport::kTcp, {syn, icmp_id}),
+            {router.Capture("router"), server.Capture("server")});
+  EXPECT_EQ(v.verdict, PathVerdictKind::kLostOnPathOut) << v.peers[0].detail;
+  EXPECT_EQ(v.peers[0].verdict, PathVerdictKind::kLostOnPathOut) << v.peers[0].detail;
+  EXPECT_EQ(v.peers[1].verdict, PathVerdictKind::kLostOnPathOut) << v.peers[1].detail;
+  EXPECT_THAT(v.summary, HasSubstr("stopped at 10.71.1.1"));
+  EXPECT_THAT(v.hint, HasSubstr("10.71.1.1"));
+}
+
 TEST(PeerPath, APeerThatStoppedRecordingLosesNothing) {
   Story s;
   const uint64_t syn = s.Ours(Syn(kT0 + 5 * kSec));

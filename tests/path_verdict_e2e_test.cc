@@ -43,6 +43,8 @@ const std::vector<Expected>& Cases() {
       {"tcp", 7605, "refused_by_rst", "consistent"},         // the server's own RST
       {"udp", 5300, "no_response", "dropped_by_peer"},       // the server drops the request
       {"udp", 5301, "no_response", "lost_on_path_back"},     // its answer lost on the way back
+      // The router's ICMP in its own name is honest: the SYN stopped there.
+      {"tcp", 7606, "icmp_unreachable", "lost_on_path_out"},
   };
   return cases;
 }
@@ -55,7 +57,7 @@ std::vector<std::string> ClientScript() {
     absl::StrAppend(&script, tcp, " --host ", kServerV4, " --port ", port,
                     " --nonblocking --connect-timeout 1200; ");
   }
-  for (int port : {7604, 7605}) {
+  for (int port : {7604, 7605, 7606}) {
     absl::StrAppend(&script, tcp, " --host ", kServerV4, " --port ", port, "; ");
   }
   for (int port : {5300, 5301}) {
@@ -114,7 +116,8 @@ class PathVerdictE2e : public ::testing::Test, public StoryFixture {
                                                {"synack-drop-router", "7603"},
                                                {"reset-router", "7604"},
                                                {"udp-drop-server", "5300"},
-                                               {"udp-answer-drop-router", "5301"}}) {
+                                               {"udp-answer-drop-router", "5301"},
+                                               {"reject-router", "host-unreach", "7606"}}) {
       ASSERT_TRUE(world_->Fault(fault).ok()) << fault[0];
     }
   }
