@@ -239,10 +239,12 @@ class PeerJudge {
 
   void JudgeOuts(const Finding& f, const Roles& roles, PeerPathEvidence& e) const {
     std::vector<const Packet*> covered;
+    // Ours reached the peer after we sent it: its recording must have begun by then, and gone
+    // on long enough for the packet to arrive and be answered.
     for (const Packet* p : roles.outs) {
-      if (Covered(p->ts_ns - kCoverageBefore, p->ts_ns + kCoverageAfter)) covered.push_back(p);
+      if (Covered(p->ts_ns, p->ts_ns + kCoverageAfter)) covered.push_back(p);
     }
-    const std::string what = What(roles.outs);
+    const std::string what = What(covered.empty() ? roles.outs : covered);
     if (covered.empty()) {
       for (const Packet* p : roles.outs) e.our_frames.push_back(p->id);
       e.detail = roles.outs.empty()
@@ -303,8 +305,8 @@ class PeerJudge {
     }
     if (!lost.empty()) {
       e.verdict = PathVerdictKind::kLostOnPathBack;
-      e.detail = absl::StrCat(reached_text, "; ", name_, " sent answers back (its ", Frames(lost),
-                              ") that never arrived here");
+      e.detail = absl::StrCat(reached_text, "; ", name_, " holds answers sent back (its ",
+                              Frames(lost), ") that never arrived here");
       return;
     }
     e.verdict = PathVerdictKind::kConsistent;
@@ -347,12 +349,18 @@ std::string Names(const PathVerdict& v, PathVerdictKind kind) {
   return absl::StrJoin(names, ", ");
 }
 
+size_t Count(const PathVerdict& v, PathVerdictKind kind) {
+  size_t n = 0;
+  for (const PeerPathEvidence& e : v.peers) n += e.verdict == kind ? 1 : 0;
+  return n;
+}
+
 // Captures that hold our packets (or the answer) without being the one that decided.
 std::string Holders(const PathVerdict& v) {
   std::vector<std::string> names;
   for (const PeerPathEvidence& e : v.peers) {
     if (e.verdict == PathVerdictKind::kDroppedByPeer || e.verdict == PathVerdictKind::kConsistent) {
-      names.push_back(e.capture);
+      names.push_back(ShortName(e.capture));
     }
   }
   return absl::StrJoin(names, ", ");
@@ -387,14 +395,15 @@ void Explain(const Finding& f, const Roles& roles, PathVerdict& v) {
       return;
     case PathVerdictKind::kDroppedByPeer:
       v.summary = absl::StrCat("our ", what, " reached ", deciders, ", which sent nothing back");
-      v.hint = absl::StrCat("look at the host of ", deciders,
-                            " itself: its firewall's input rules, whether anything listens on "
-                            "port ",
-                            f.flow->remote.port, ", its accept backlog and its logs");
+      v.hint = absl::StrCat(
+          "look at the host ", Count(v, v.verdict) == 1 ? "of " : "furthest along the path of ",
+          deciders, ": its firewall's input rules, whether anything listens on port ",
+          f.flow->remote.port, ", its accept backlog and its logs");
       return;
     case PathVerdictKind::kLostOnPathBack:
       v.summary = absl::StrCat(remote, " answered (", deciders,
-                               " shows the answer) but the answer never arrived here");
+                               Count(v, v.verdict) == 1 ? " shows" : " show",
+                               " the answer) but the answer never arrived here");
       v.hint = absl::StrCat(
           "look at the way back from ", deciders,
           ": a stateful firewall dropping the replies, an asymmetric route, reverse-path "

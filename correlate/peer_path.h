@@ -16,8 +16,8 @@
 //     any datagram back), `dropped_by_peer`; the peer's answers are not all here,
 //     `lost_on_path_back`; they all are, `consistent`.
 //   - a packet counts as missing only when its expected time at the peer (ours + offset, +-
-//     the bound, plus a margin for the one-way delay) lies inside the peer capture's first to
-//     last packet: otherwise `not_covered`, never "lost".
+//     the bound, with the margins below for the one-way delay) lies inside the peer capture's
+//     first to last packet: otherwise `not_covered`, never "lost".
 // All captures together: forged_on_path, then lost_on_path_back, lost_on_path_out,
 // dropped_by_peer, consistent, not_covered (a capture further along the path that lacks the
 // packet outranks one nearer us that holds it: a router that saw our SYN and a server that did
@@ -39,9 +39,10 @@ struct PeerCapture {
   PeerAlignment alignment;
 };
 
-// Margins around a packet's expected time at the peer (our clock, on top of the bound): how
-// long before it the peer must have been recording, and how long after (the one-way delay, and
-// the time the peer had to answer).
+// Margins around a packet's time (our clock, on top of the bound). Ours reached the peer after
+// we sent it: the peer must have been recording by then, and for kCoverageAfter more (the
+// one-way delay, and the time it had to answer). An RST or ICMP error that reached us was sent
+// before: the peer must have been recording kCoverageBefore earlier.
 inline constexpr TimeNs kCoverageBefore = 250'000'000;
 inline constexpr TimeNs kCoverageAfter = 1'000'000'000;
 

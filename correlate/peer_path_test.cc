@@ -210,6 +210,14 @@ TEST(PeerPath, APeerThatStoppedRecordingLosesNothing) {
                   {r.Capture("srv")})
                 .verdict,
             PathVerdictKind::kNotCovered);
+  // Nor a SYN sent before the peer began recording.
+  Story late;
+  const uint64_t early = late.Ours(Syn(kT0 - 2 * kSec));
+  late.PeerRecordsUntil(kT0 + 10 * kSec);
+  EXPECT_EQ(Judge(late, FindingOf(FindingKind::kSynUnanswered, Transport::kTcp, {early}),
+                  {late.Capture("srv")})
+                .verdict,
+            PathVerdictKind::kNotCovered);
 }
 
 TEST(PeerPath, AnUnalignedPeerCoversNothing) {
