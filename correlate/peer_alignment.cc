@@ -20,6 +20,9 @@ constexpr TimeNs kSameTransmission = 50'000'000;
 // Differences further than this from the median are a key that happened to repeat, not the
 // same packet.
 constexpr TimeNs kOutlier = 2'000'000'000;
+// A key this common (duplicate ACKs, keep-alives) cannot name one packet: it is skipped, which
+// also keeps the pairing below linear in the capture's size.
+constexpr size_t kMaxSameKey = 64;
 
 bool PortsAgree(uint16_t a_src, uint16_t a_dst, uint16_t b_src, uint16_t b_dst) {
   // NAT rewrites at most one end of a flow: the other port is left as it was.
@@ -84,7 +87,10 @@ std::vector<Sample> Match(absl::Span<const Packet> ours, absl::Span<const Packet
   std::vector<Sample> samples;
   for (const auto& [key, our_indices] : ours_by_key) {
     auto bucket = peer_by_key.find(key);
-    if (bucket == peer_by_key.end()) continue;
+    if (bucket == peer_by_key.end() || our_indices.size() > kMaxSameKey ||
+        bucket->second.size() > kMaxSameKey) {
+      continue;
+    }
     for (size_t oi : our_indices) {
       const Packet& p = ours[oi];
       const bool out = local.Contains(p.src.addr);
