@@ -37,8 +37,6 @@ class CaptureIndex {
       }
       mentioned_.insert(p.src.addr);
       mentioned_.insert(p.dst.addr);
-      ports_.insert({p.transport, p.src.port});
-      ports_.insert({p.transport, p.dst.port});
     }
   }
 
@@ -66,11 +64,8 @@ class CaptureIndex {
     return out;
   }
 
-  // Whether anything of this capture went to or came from `remote` (its address, or its port:
-  // a NAT in front of it rewrites the address).
-  bool Mentions(Transport t, const Endpoint& remote) const {
-    return mentioned_.contains(remote.addr) || ports_.contains({t, remote.port});
-  }
+  // Whether anything of this capture went to or came from `addr`.
+  bool Mentions(const IpAddress& addr) const { return mentioned_.contains(addr); }
 
  private:
   absl::Span<const Packet> packets_;
@@ -78,7 +73,6 @@ class CaptureIndex {
   absl::flat_hash_map<uint64_t, std::vector<size_t>> by_key_;
   absl::flat_hash_map<FlowKey, std::vector<size_t>> by_flow_;
   absl::flat_hash_set<IpAddress> mentioned_;
-  absl::flat_hash_set<std::pair<Transport, uint16_t>> ports_;
 };
 
 const Packet* OurFrame(absl::Span<const Packet> ours, uint64_t id) {
@@ -165,11 +159,27 @@ class PeerJudge {
       e.detail = absl::StrCat(name_, " could not be aligned: ", a_.note);
       return e;
     }
-    if (!at_peer_.Mentions(f.flow->transport, f.flow->remote)) {
-      e.detail = absl::StrCat(name_, " holds nothing to or from ", f.flow->remote.ToString(),
-                              ": it is not on this flow's path");
-      return e;
+    e = JudgeOnPath(f, roles);
+    // A capture that never saw the remote address (a NAT in front of it rewrote it, or it is
+    // on another path) tells something only through packets of this finding it holds: without
+    // any, its silence is no evidence of a loss.
+    if (!at_peer_.Mentions(f.flow->remote.addr) && e.peer_frames.empty()) {
+      e = PeerPathEvidence{
+          peer_.name,
+          PathVerdictKind::kNotCovered,
+          {},
+          {},
+          absl::StrCat(name_, " holds nothing to or from ", f.flow->remote.addr.ToString(),
+                       " and none of these packets: it may not be on this "
+                       "flow's path")};
     }
+    return e;
+  }
+
+ private:
+  PeerPathEvidence JudgeOnPath(const Finding& f, const Roles& roles) const {
+    PeerPathEvidence e;
+    e.capture = peer_.name;
     if (JudgeClaims(roles.claims, e)) return e;
     for (const Packet* icmp : roles.hop_errors) {
       if (!Covered(icmp->ts_ns - kCoverageBefore, icmp->ts_ns + kCoverageBefore)) continue;
@@ -190,7 +200,6 @@ class PeerJudge {
     return e;
   }
 
- private:
   bool Covered(TimeNs from, TimeNs to) const { return a_.Covers(from, to); }
 
   // Copies at the peer of our packet `p`: sent by us, it reached the peer after we sent it;

@@ -29,11 +29,11 @@ constexpr TimeNs kOneWay = 1 * kMs;
 // Our capture and a peer's, built side by side.
 class Story {
  public:
-  // A healthy exchange first, so that the clocks can be aligned.
-  Story() {
-    Both(TcpPacket(0, kT0, kHealthyClient, kServer, kTcpSyn, 10), true);
-    Both(TcpPacket(0, kT0 + 2 * kMs, kServer, kHealthyClient, kTcpSyn | kTcpAck, 20, 11), false);
-    Both(TcpPacket(0, kT0 + 3 * kMs, kHealthyClient, kServer, kTcpAck, 11, 21), true);
+  // A healthy exchange with `healthy` first, so that the clocks can be aligned.
+  explicit Story(Endpoint healthy = kServer) : healthy_(healthy) {
+    Both(TcpPacket(0, kT0, kHealthyClient, healthy, kTcpSyn, 10), true);
+    Both(TcpPacket(0, kT0 + 2 * kMs, healthy, kHealthyClient, kTcpSyn | kTcpAck, 20, 11), false);
+    Both(TcpPacket(0, kT0 + 3 * kMs, kHealthyClient, healthy, kTcpAck, 11, 21), true);
   }
 
   // A packet sent at `t` (our clock) seen by both captures.
@@ -55,7 +55,7 @@ class Story {
   }
   // Both captures keep recording until `t` (our clock): another flow's packet, seen by both.
   void PeerRecordsUntil(TimeNs t) {
-    Packet other = TcpPacket(0, t, kServer, Ep("10.71.2.9", 22), kTcpAck, 5, 5);
+    Packet other = TcpPacket(0, t, healthy_, Ep("10.71.2.9", 22), kTcpAck, 5, 5);
     Ours(other);
     Peer(other, false);
   }
@@ -70,6 +70,7 @@ class Story {
   const std::vector<Packet>& ours() const { return ours_; }
 
  private:
+  Endpoint healthy_;
   std::vector<Packet> ours_;
   std::vector<Packet> peer_;
 };
@@ -218,6 +219,18 @@ TEST(PeerPath, APeerThatStoppedRecordingLosesNothing) {
                   {late.Capture("srv")})
                 .verdict,
             PathVerdictKind::kNotCovered);
+}
+
+// A capture of another server's host shares our packets with it, but says nothing of a flow
+// to this one: not "lost on the way there".
+TEST(PeerPath, APeerOnAnotherPathCoversNothing) {
+  Story s(Ep("10.71.3.3", 443));
+  const uint64_t syn = s.Ours(Syn(kT0 + 1 * kSec));
+  s.PeerRecordsUntil(kT0 + 10 * kSec);
+  const PathVerdict v = Judge(s, FindingOf(FindingKind::kSynUnanswered, Transport::kTcp, {syn}),
+                              {s.Capture("other-server")});
+  EXPECT_EQ(v.verdict, PathVerdictKind::kNotCovered) << v.peers[0].detail;
+  EXPECT_THAT(v.peers[0].detail, HasSubstr("holds nothing to or from 10.71.2.2"));
 }
 
 TEST(PeerPath, AnUnalignedPeerCoversNothing) {
