@@ -198,6 +198,26 @@ TEST(PeerAlignment, IpIdsRewrittenFallsBackToSequenceNumbers) {
   EXPECT_EQ(a.matched, 7u) << "the UDP datagrams still match on their payload";
 }
 
+TEST(PeerAlignment, Ipv6HasNoIdsAndAlignsOnSequenceNumbersAndPayloads) {
+  const Endpoint c = Ep("fd71:1::2", 40000), srv = Ep("fd71:2::2", 8080);
+  LocalAddresses local;
+  local.Add(c.addr);
+  std::vector<Packet> ours = {
+      TcpPacket(1, kT0, c, srv, kTcpSyn, 100),
+      TcpPacket(2, kT0 + 4 * kMs, srv, c, kTcpSyn | kTcpAck, 900, 101),
+      TcpPacket(3, kT0 + 5 * kMs, c, srv, kTcpAck, 101, 901),
+  };
+  Packet udp = UdpPacket(4, kT0 + 9 * kMs, Ep("fd71:1::2", 5000), Ep("fd71:2::2", 53), 40);
+  udp.payload_digest = 77;
+  ours.push_back(udp);
+  std::vector<Packet> peer = ours;
+  for (Packet& p : peer) p.ts_ns += -2 * kSec + (p.src.addr == c.addr ? 1 : -1) * 2 * kMs;
+  const PeerAlignment a = AlignPeerClock(ours, peer, local);
+  ExpectRecovered(a, -2 * kSec);
+  EXPECT_EQ(a.matched, 4u);
+  EXPECT_TRUE(a.both_directions);
+}
+
 TEST(PeerAlignment, AForgedRstIsTheSamePacketAsARealOne) {
   // A firewall's REJECT --reject-with tcp-reset copies what the server would have sent: only
   // the TTL (and where it was captured) tells them apart.
