@@ -6,9 +6,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <limits>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -16,11 +14,8 @@
 #include "absl/strings/str_format.h"
 #include "capture/pcap_file.h"
 #include "correlate/correlator.h"
-#include "correlate/local_addresses.h"
-#include "correlate/peer_alignment.h"
-#include "correlate/peer_path.h"
-#include "src/analyze/json_record.h"
 #include "src/analyze/strace_log.h"
+#include "src/cli/analyze_peers.h"
 #include "src/cli/live_session.h"
 #include "src/cli/offline_alignment.h"
 #include "src/cli/packet_log.h"
@@ -53,28 +48,6 @@ absl::StatusOr<analyze::StraceParseResult> ReadLogs(const std::vector<std::strin
   return analyze::ParseStraceFiles(files, analyze::StraceParseOptions{});
 }
 
-// A live session's --json document read as the log (analyze --record): its calls carry what
-// strace -yy -ttt -T would. `pcap_path`: the capture to read, by default the session's -w file.
-absl::StatusOr<analyze::StraceParseResult> ReadRecord(const std::string& path,
-                                                      std::string& pcap_path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot be read"));
-  std::ostringstream text;
-  text << in.rdbuf();
-  absl::StatusOr<analyze::JsonRecord> record = analyze::ParseJsonRecord(text.str());
-  if (!record.ok())
-    return absl::InvalidArgumentError(absl::StrCat(path, ": ", record.status().message()));
-  if (pcap_path.empty() && !record->capture_file.empty()) {
-    pcap_path = record->capture_file;
-    Note(absl::StrCat("reading the session's own capture ", pcap_path, " (its -w file)"));
-  }
-  analyze::StraceParseResult log;
-  log.calls = std::move(record->calls);
-  log.processes = std::move(record->processes);
-  log.has_timestamps = log.has_durations = log.has_socket_decoding = true;
-  return log;
-}
-
 // -tt logs carry the time of day in local time: date them with the capture's day.
 TimeNs LocalMidnightOf(TimeNs t) {
   const time_t secs = static_cast<time_t>(t / kNsPerSec);
@@ -93,73 +66,12 @@ void ShiftLog(std::vector<SyscallEvent>& calls, std::vector<ProcessEvent>& proce
   for (ProcessEvent& p : processes) p.time_ns += by;
 }
 
-// Reads every record of a pcap or pcapng file into `log`; returns the file's snap length. A
-// record cut in the middle ends the reading with a note (the packets before it are kept).
-absl::StatusOr<uint32_t> ReadCaptureFile(const std::string& path, PacketLog& log) {
-  auto reader = capture::PcapFileReader::Open(path);
-  if (!reader.ok()) return reader.status();
-  while (true) {
-    auto next = (*reader)->Next();
-    if (!next.ok()) {
-      Note(absl::StrCat(next.status().message(), " (using the packets before it)"));
-      break;
-    }
-    if (!next->has_value()) break;
-    log.Add(std::move(**next));
-  }
-  if (log.size() > 0 && log.packets().empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, ": link type ", (*reader)->link_type(), " is not one netcorr decodes"));
-  }
-  return (*reader)->snaplen();
-}
-
-// analyze --peer-pcap: each peer capture aligned to ours, and every finding's path verdict.
-// Returns what the session records of each capture, or the error of one that cannot be read.
-absl::StatusOr<std::vector<report::PeerCaptureInfo>> JudgeWithPeers(
-    const std::vector<std::string>& paths, absl::Span<const Packet> ours,
-    absl::Span<const SyscallEvent> calls, std::vector<Finding>& findings) {
-  std::vector<report::PeerCaptureInfo> infos;
-  if (paths.empty()) return infos;
-  correlate::LocalAddresses local;  // which of our packets went out, which came in
-  for (const SyscallEvent& c : calls) {
-    if (c.socket.has_value() && c.socket->local.has_value()) local.Add(c.socket->local->addr);
-  }
-  for (const Finding& f : findings) {
-    if (f.flow.has_value()) local.Add(f.flow->local.addr);
-  }
-  std::vector<correlate::PeerCapture> peers;
-  for (const std::string& path : paths) {
-    PacketLog log(/*keep_raw=*/false);
-    if (absl::StatusOr<uint32_t> read = ReadCaptureFile(path, log); !read.ok()) {
-      return read.status();
-    }
-    correlate::PeerCapture peer{path, {log.packets().begin(), log.packets().end()}, {}};
-    peer.alignment = correlate::AlignPeerClock(ours, peer.packets, local);
-    const correlate::PeerAlignment& a = peer.alignment;
-    if (a.aligned) {
-      Note(
-          absl::StrFormat("peer capture %s: its clock is %+.6f s from ours (+- %.6f s, %d "
-                          "packets matched)",
-                          path, static_cast<double>(a.offset_ns) / kNsPerSec,
-                          static_cast<double>(a.bound_ns) / kNsPerSec, a.matched));
-    } else {
-      Note(absl::StrCat("peer capture ", path, ": ", a.note));
-    }
-    infos.push_back({path, a.aligned, a.offset_ns, a.bound_ns, a.matched, peer.packets.size(),
-                     a.both_directions, a.covered_first_ns, a.covered_last_ns, a.note});
-    peers.push_back(std::move(peer));
-  }
-  correlate::JudgePaths(findings, ours, peers);
-  return infos;
-}
-
 }  // namespace
 
 int RunAnalyzeSession(const Options& options) {
-  std::string pcap_path = options.analyze_pcap_path;
+  std::string pcap_path = options.analyze_pcap_path;  // --record: by default the session's -w
   auto log = options.record_path.empty() ? ReadLogs(options.strace_paths)
-                                         : ReadRecord(options.record_path, pcap_path);
+                                         : ReadRecordAsLog(options.record_path, pcap_path);
   if (!log.ok()) {
     Note(std::string(log.status().message()));
     return 1;
@@ -169,12 +81,26 @@ int RunAnalyzeSession(const Options& options) {
   PacketLog packets(/*keep_raw=*/with_capture && !options.pcap_path.empty());
   int snaplen = 0;
   if (with_capture) {
-    absl::StatusOr<uint32_t> read = ReadCaptureFile(pcap_path, packets);
-    if (!read.ok()) {
-      Note(std::string(read.status().message()));
+    auto reader = capture::PcapFileReader::Open(pcap_path);
+    if (!reader.ok()) {
+      Note(std::string(reader.status().message()));
       return 1;
     }
-    snaplen = static_cast<int>(*read);
+    while (true) {
+      auto next = (*reader)->Next();
+      if (!next.ok()) {
+        Note(absl::StrCat(next.status().message(), " (using the packets before it)"));
+        break;
+      }
+      if (!next->has_value()) break;
+      packets.Add(std::move(**next));
+    }
+    if (packets.size() > 0 && packets.packets().empty()) {
+      Note(absl::StrCat(pcap_path, ": link type ", (*reader)->link_type(),
+                        " is not one netcorr decodes"));
+      return 1;
+    }
+    snaplen = static_cast<int>((*reader)->snaplen());
   } else {
     Note("no --pcap: findings come from the syscalls alone, with no packet evidence");
   }
@@ -266,7 +192,7 @@ int RunAnalyzeSession(const Options& options) {
   for (Finding& f : correlator.Finish()) findings.push_back(std::move(f));
   correlator.UpdateFolded(findings);
   correlate::SortByImportance(findings);
-  auto peer_captures = JudgeWithPeers(options.peer_pcap_paths, packets.packets(), calls, findings);
+  auto peer_captures = JudgeWithPeers(options.peer_pcap_paths, pcap_path, calls, findings);
   if (!peer_captures.ok()) {
     Note(std::string(peer_captures.status().message()));
     return 1;
