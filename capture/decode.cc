@@ -51,6 +51,8 @@ absl::StatusOr<Packet> DecodePacket(int link_type, absl::Span<const uint8_t> byt
   p.ip = ip.family;
   p.src.addr = ip.src;
   p.dst.addr = ip.dst;
+  p.ip_id = ip.id;
+  p.ttl = ip.ttl;
   if (!ip.has_proto) return p;
   p.transport = TransportFor(ip.proto);
   p.payload_len = ip.l4_wire_len;

@@ -55,14 +55,14 @@ bool DecodeIpv4(ByteReader& r, IpLayer& ip, DecodeNotes& notes, bool quoted) {
     Note(notes, true, where);
     return false;
   }
-  uint16_t total_len = 0, frag = 0;
-  uint8_t proto = 0;
+  uint16_t total_len = 0, frag = 0, id = 0;
+  uint8_t proto = 0, ttl = 0;
   absl::Span<const uint8_t> src, dst;
   h.Skip(2);
   h.ReadU16(total_len);
-  h.Skip(2);
+  h.ReadU16(id);
   h.ReadU16(frag);
-  h.Skip(1);
+  h.ReadU8(ttl);
   h.ReadU8(proto);
   h.Skip(2);
   h.ReadBytes(4, src);
@@ -73,6 +73,8 @@ bool DecodeIpv4(ByteReader& r, IpLayer& ip, DecodeNotes& notes, bool quoted) {
   ip.proto = proto;
   ip.has_proto = true;
   ip.non_first_fragment = (frag & 0x1FFF) != 0;
+  ip.id = id;
+  ip.ttl = ttl;
   if (!r.Skip(header_len - 20)) {  // options
     Note(notes, true, where);
     return false;
@@ -103,7 +105,7 @@ bool DecodeIpv6(ByteReader& r, IpLayer& ip, DecodeNotes& notes, bool quoted) {
     Note(notes, true, where);
     return false;
   }
-  uint8_t version = 0, next = 0;
+  uint8_t version = 0, next = 0, hop_limit = 0;
   uint16_t payload_len = 0;
   absl::Span<const uint8_t> src, dst;
   h.PeekU8(0, version);
@@ -114,7 +116,8 @@ bool DecodeIpv6(ByteReader& r, IpLayer& ip, DecodeNotes& notes, bool quoted) {
   h.Skip(4);
   h.ReadU16(payload_len);
   h.ReadU8(next);
-  h.Skip(1);
+  h.ReadU8(hop_limit);
+  ip.ttl = hop_limit;
   h.ReadBytes(16, src);
   h.ReadBytes(16, dst);
   ip.family = IpAddress::Family::kV6;

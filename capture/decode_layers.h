@@ -49,6 +49,8 @@ struct IpLayer {
   uint8_t proto = 0;
   bool has_proto = false;  // false: the extension header chain was cut before the L4 protocol
   bool non_first_fragment = false;
+  uint16_t id = 0;  // IPv4 identification (0 for IPv6)
+  uint8_t ttl = 0;  // TTL / hop limit
   ByteReader l4;
   uint32_t l4_wire_len = 0;
 };

@@ -96,6 +96,32 @@ TEST(DecodeTest, NullLinkWithBsdAndLinuxInet6Families) {
   }
 }
 
+// What lets another host's capture recognise the packet (correlate/peer_alignment.h).
+TEST(DecodeTest, IpIdTtlAndUdpPayloadDigest) {
+  const Bytes payload(40, 7);
+  const Packet v4 =
+      MustDecode(kLinkRaw, Ipv4("10.0.0.1", "10.0.0.2", 17, Udp(1, 2, payload), {}, 0, /*ttl=*/61));
+  EXPECT_EQ(v4.ip_id, 0x1234);
+  EXPECT_EQ(v4.ttl, 61);
+  ASSERT_TRUE(v4.payload_digest.has_value());
+  // Only the first 32 bytes count: a capture that kept more gives the same digest.
+  Bytes longer = payload;
+  longer.push_back(9);
+  Bytes other = payload;
+  other[0] = 8;
+  const Packet more = MustDecode(kLinkRaw, Ipv4("10.9.9.9", "10.0.0.2", 17, Udp(3, 2, longer)));
+  const Packet changed = MustDecode(kLinkRaw, Ipv4("10.0.0.1", "10.0.0.2", 17, Udp(1, 2, other)));
+  EXPECT_EQ(more.payload_digest, v4.payload_digest);
+  EXPECT_NE(changed.payload_digest, v4.payload_digest);
+  // Cut by the snap length before 32 bytes: no digest, rather than one of fewer bytes.
+  Bytes cut = Ipv4("10.0.0.1", "10.0.0.2", 17, Udp(1, 2, payload));
+  cut.resize(cut.size() - 20);
+  EXPECT_FALSE(MustDecode(kLinkRaw, cut).payload_digest.has_value());
+  const Packet v6 = MustDecode(kLinkRaw, Ipv6("fd71:1::2", "fd71:2::2", 17, Udp(5, 6, {1})));
+  EXPECT_EQ(v6.ip_id, 0);
+  EXPECT_EQ(v6.ttl, 64);
+}
+
 TEST(DecodeTest, UnsupportedLinkTypeIsAnError) {
   absl::StatusOr<Packet> p = DecodePacket(147, SynV4(), 60, 0);
   EXPECT_FALSE(p.ok());

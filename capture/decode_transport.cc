@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <utility>
 
 #include "absl/types/span.h"
@@ -145,6 +146,20 @@ void DecodeTcp(const IpLayer& ip, ByteReader l4, Packet& p, DecodeNotes& notes) 
   if (!l4.empty()) p.tls = DecodeTls(l4.rest());
 }
 
+// FNV-1a over the payload's first Packet::kPayloadDigestBytes (or all of a shorter payload),
+// when the capture kept that much: the same datagram gives the same digest in any capture
+// whose snap length kept those bytes, whatever NAT did to its addresses and checksum.
+std::optional<uint64_t> PayloadDigest(absl::Span<const uint8_t> captured, uint32_t wire_len) {
+  const size_t want = std::min<size_t>(wire_len, Packet::kPayloadDigestBytes);
+  if (want == 0 || captured.size() < want) return std::nullopt;
+  uint64_t h = 14695981039346656037ull;
+  for (size_t i = 0; i < want; ++i) {
+    h ^= captured[i];
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
 void DecodeUdp(const IpLayer& ip, ByteReader l4, Packet& p, DecodeNotes& notes) {
   uint16_t len = 0;
   if (!l4.ReadU16(p.src.port) || !l4.ReadU16(p.dst.port) || !l4.ReadU16(len) || !l4.Skip(2)) {
@@ -156,6 +171,7 @@ void DecodeUdp(const IpLayer& ip, ByteReader l4, Packet& p, DecodeNotes& notes) 
   p.payload_len = l4_len >= 8 ? l4_len - 8 : 0;
   absl::Span<const uint8_t> payload = l4.rest();
   payload = payload.subspan(0, std::min<size_t>(payload.size(), p.payload_len));
+  p.payload_digest = PayloadDigest(payload, p.payload_len);
   const bool dns_port = p.src.port == kDnsPort || p.dst.port == kDnsPort ||
                         p.src.port == kMdnsPort || p.dst.port == kMdnsPort;
   if (dns_port) {

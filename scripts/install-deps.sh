@@ -11,6 +11,7 @@ packages=(
   dnsutils util-linux netcat-openbsd coreutils  # dig, setpriv, nc, timeout: clients the tests run
   golang-go nodejs python3              # runtime clients (tests/*_story_e2e_test.cc)
   chromium                              # opens --html pages headless (tests/html_report_e2e_test.cc)
+  wireshark-common                      # editcap: shifts and cuts peer captures (path_verdict_e2e_test)
   man-db bash-completion dpkg-dev libcap2-bin  # scripts/test-install.sh, setcap tests
 )
 

@@ -64,11 +64,13 @@ TEST(NetworldScriptTest, HelpListsEveryFault) {
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->exit_code, 0);
   for (const char* fault :
-       {"no-listener", "udp-closed", "syn-drop-server", "syn-drop-server-v6", "syn-drop-first",
-        "reject-router", "reject-server", "no-route", "client-output-drop",
-        "client-output-reject", "reset-server", "dns-drop", "dns-servfail", "dns-nxdomain",
-        "dns-refused", "dns-truncate", "dns-no-aaaa", "resolver-v6", "tls-alert",
-        "pmtu-blackhole"}) {
+       {"no-listener",           "udp-closed",           "syn-drop-server", "syn-drop-server-v6",
+        "syn-drop-first",        "reject-router",        "reject-server",   "no-route",
+        "client-output-drop",    "client-output-reject", "reset-server",    "dns-drop",
+        "dns-servfail",          "dns-nxdomain",         "dns-refused",     "dns-truncate",
+        "dns-no-aaaa",           "resolver-v6",          "tls-alert",       "pmtu-blackhole",
+        "syn-drop-router",       "synack-drop-router",   "reset-router",    "udp-drop-server",
+        "udp-answer-drop-router"}) {
     EXPECT_THAT(r->out, HasSubstr(fault));
   }
 }

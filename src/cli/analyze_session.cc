@@ -19,6 +19,7 @@
 #include "capture/pcap_file.h"
 #include "correlate/correlator.h"
 #include "src/analyze/strace_log.h"
+#include "src/cli/analyze_peers.h"
 #include "src/cli/live_session.h"
 #include "src/cli/offline_alignment.h"
 #include "src/cli/packet_numbering.h"
@@ -115,23 +116,25 @@ absl::StatusOr<CaptureSketch> SketchCapture(const std::string& path) {
 }  // namespace
 
 int RunAnalyzeSession(const Options& options) {
-  auto log = ReadLogs(options.strace_paths);
+  std::string pcap_path = options.analyze_pcap_path;  // --record: by default the session's -w
+  auto log = options.record_path.empty() ? ReadLogs(options.strace_paths)
+                                         : ReadRecordAsLog(options.record_path, pcap_path);
   if (!log.ok()) {
     Note(std::string(log.status().message()));
     return 1;
   }
   // Without --pcap the log is read alone: every failing call is reported from the syscalls.
-  const bool with_capture = !options.analyze_pcap_path.empty();
+  const bool with_capture = !pcap_path.empty();
   CaptureSketch sketch;
   if (with_capture) {
-    auto sketched = SketchCapture(options.analyze_pcap_path);
+    auto sketched = SketchCapture(pcap_path);
     if (!sketched.ok()) {
       Note(std::string(sketched.status().message()));
       return 1;
     }
     sketch = std::move(*sketched);
     if (sketch.records > 0 && sketch.decoded == 0) {
-      Note(absl::StrCat(options.analyze_pcap_path, ": link type ", sketch.link_type,
+      Note(absl::StrCat(pcap_path, ": link type ", sketch.link_type,
                         " is not one netcorr decodes"));
       return 1;
     }
@@ -233,7 +236,7 @@ int RunAnalyzeSession(const Options& options) {
   // file in turn, then leaves memory.
   std::unique_ptr<capture::PcapFileReader> reader;
   if (with_capture) {
-    auto reopened = capture::PcapFileReader::Open(options.analyze_pcap_path);
+    auto reopened = capture::PcapFileReader::Open(pcap_path);
     if (!reopened.ok()) {
       Note(std::string(reopened.status().message()));
       return 1;
@@ -312,13 +315,21 @@ int RunAnalyzeSession(const Options& options) {
   for (Finding& f : correlator.Finish()) decided(std::move(f));
   correlator.UpdateFolded(record.mutable_findings());
   correlate::SortByImportance(record.mutable_findings());
+  auto peer_captures =
+      JudgeWithPeers(options.peer_pcap_paths, pcap_path, calls, record.mutable_findings());
+  if (!peer_captures.ok()) {
+    Note(std::string(peer_captures.status().message()));
+    return 1;
+  }
 
   report::ReportInput input;
   input.session.netcorr_version = kNetcorrVersion;
   input.session.mode = "analyze";
   input.session.command = options.strace_paths;
-  if (with_capture) input.session.command.push_back(options.analyze_pcap_path);
+  if (!options.record_path.empty()) input.session.command.push_back(options.record_path);
+  if (with_capture) input.session.command.push_back(pcap_path);
   input.session.stop_reason = "end of the log";
+  input.session.peer_captures = *std::move(peer_captures);
   if (files != nullptr) {
     if (absl::Status s = files->Close(); !s.ok()) Note(std::string(s.message()));
     input.session.capture_file = options.pcap_path;

@@ -122,7 +122,8 @@ absl::StatusOr<Options> ParseOptions(const std::vector<std::string>& argv) {
       o.color = false;
     } else if (arg == "-o" || arg == "-w" || arg == "-i" || arg == "-u" || arg == "-s" ||
                arg == "-C" || arg == "-W" || arg == "--duration" || arg == "--strace" ||
-               arg == "--pcap" || arg == "--netns" || arg == "--html") {
+               arg == "--pcap" || arg == "--peer-pcap" || arg == "--record" || arg == "--netns" ||
+               arg == "--html") {
       auto v = value();
       if (!v.ok()) return v.status();
       if (arg == "-o") o.output_path = *v;
@@ -132,6 +133,8 @@ absl::StatusOr<Options> ParseOptions(const std::vector<std::string>& argv) {
       if (arg == "-u") o.user = *v;
       if (arg == "--strace") o.strace_paths.push_back(*v);
       if (arg == "--pcap") o.analyze_pcap_path = *v;
+      if (arg == "--peer-pcap") o.peer_pcap_paths.push_back(*v);
+      if (arg == "--record") o.record_path = *v;
       if (arg == "--netns") {
         auto path = NetnsPathFromArgument(*v);
         if (!path.ok()) return path.status();
@@ -174,18 +177,25 @@ absl::StatusOr<Options> ParseOptions(const std::vector<std::string>& argv) {
         "--html draws the packets behind each finding: it needs the capture (drop --no-capture)");
   }
   if (analyze) {
-    if (o.strace_paths.empty()) {
+    if (o.strace_paths.empty() == o.record_path.empty()) {
       return absl::InvalidArgumentError(
-          "analyze needs --strace FILE (and, for packet evidence, --pcap FILE)");
+          "analyze needs --strace FILE (and, for packet evidence, --pcap FILE), or --record "
+          "FILE (a live session's --json document), not both");
     }
     if (!o.command.empty() || !o.pids.empty() || !o.netns_path.empty()) {
       return absl::InvalidArgumentError("analyze takes files, not a command, -p or --netns");
     }
+    if (!o.peer_pcap_paths.empty() && o.analyze_pcap_path.empty() && o.record_path.empty()) {
+      return absl::InvalidArgumentError(
+          "--peer-pcap needs --pcap: the peer capture is compared with ours");
+    }
     o.mode = Mode::kAnalyze;
     return o;
   }
-  if (!o.strace_paths.empty() || !o.analyze_pcap_path.empty()) {
-    return absl::InvalidArgumentError("--strace and --pcap go with 'netcorr analyze'");
+  if (!o.strace_paths.empty() || !o.analyze_pcap_path.empty() || !o.peer_pcap_paths.empty() ||
+      !o.record_path.empty()) {
+    return absl::InvalidArgumentError(
+        "--strace, --record, --pcap and --peer-pcap go with 'netcorr analyze'");
   }
   if (!o.pids.empty() && !o.command.empty()) {
     return absl::InvalidArgumentError("give either -p PID or a command, not both");
@@ -207,7 +217,10 @@ absl::StatusOr<Options> ParseOptions(const std::vector<std::string>& argv) {
 std::string UsageText() {
   return R"(usage: netcorr [OPTIONS] -- COMMAND [ARGS...]    launch COMMAND and trace it
        netcorr [OPTIONS] -p PID [-p PID...]         attach to running processes
-       netcorr analyze --strace FILE [--pcap FILE]  explain an existing strace log + capture
+       netcorr analyze --strace FILE [--pcap FILE [--peer-pcap FILE...]]
+                                                    explain an existing strace log + capture
+       netcorr analyze --record F.json [--pcap F.pcapng] [--peer-pcap FILE...]
+                                                    decide a live session's record again
 
 netcorr records the results of a program's socket calls (ptrace) and the packets of its
 flows (libpcap) on one clock, and explains each failing or hanging call with the packets
@@ -246,6 +259,12 @@ analyze options (with -o, -w, --json, --html, --all, --no-color):
   --pcap FILE     the capture recorded alongside it (tcpdump -w: pcap or pcapng); without
                   it every failing or hanging call is reported from the syscalls alone
                   (unexplained, based_on syscalls_only: no packet evidence)
+  --record FILE   a live session's --json document, read instead of --strace (its calls);
+                  --pcap defaults to the session's -w file that the document names
+  --peer-pcap FILE  a capture taken on another host the packets pass (the server, a router,
+                  a load balancer; repeatable): its clock is aligned to ours from the packets
+                  both hold, and each finding says where its packets were lost or who really
+                  sent the RST / ICMP (path verdict; docs/analyze.md)
 
 While tracing, SIGUSR1 writes the report so far (to -o FILE, replacing it, or to standard
 error) and tracing goes on; SIGINT, SIGTERM or SIGHUP stop it (attached processes keep running).

@@ -37,6 +37,10 @@ struct Options {
   // analyze
   std::vector<std::string> strace_paths;  // --strace FILE, repeatable
   std::string analyze_pcap_path;          // --pcap FILE
+  // --record FILE: a live session's --json document, read instead of an strace log
+  std::string record_path;
+  // --peer-pcap FILE, repeatable: captures from other hosts on the path (the server, a router)
+  std::vector<std::string> peer_pcap_paths;
 };
 
 // Parses argv (argv[0] is the program name). Errors name the offending argument.

@@ -65,6 +65,22 @@ TEST(OptionsTest, AnalyzeNeedsTheLogAndTakesACapture) {
   EXPECT_FALSE(Parse({"analyze", "--pcap", "a.pcap"}).ok());
 }
 
+TEST(OptionsTest, AnalyzeTakesPeerCapturesAndALiveRecord) {
+  auto peers = Parse({"analyze", "--strace", "a.strace", "--pcap", "a.pcap", "--peer-pcap",
+                      "server.pcap", "--peer-pcap=router.pcap"});
+  ASSERT_TRUE(peers.ok()) << peers.status();
+  EXPECT_EQ(peers->peer_pcap_paths, (std::vector<std::string>{"server.pcap", "router.pcap"}));
+  // A peer capture is compared with ours: there must be one.
+  EXPECT_FALSE(Parse({"analyze", "--strace", "a.strace", "--peer-pcap", "s.pcap"}).ok());
+  // A live session's record names its own -w file.
+  auto record = Parse({"analyze", "--record", "run.json", "--peer-pcap", "s.pcap"});
+  ASSERT_TRUE(record.ok()) << record.status();
+  EXPECT_EQ(record->record_path, "run.json");
+  EXPECT_FALSE(Parse({"analyze", "--record", "r.json", "--strace", "a.strace"}).ok());
+  EXPECT_FALSE(Parse({"--peer-pcap", "s.pcap", "--", "true"}).ok());
+  EXPECT_FALSE(Parse({"--record", "r.json", "--", "true"}).ok());
+}
+
 TEST(OptionsTest, ErrorsNameTheProblem) {
   auto bad_pid = Parse({"-p", "abc"});
   ASSERT_FALSE(bad_pid.ok());

@@ -67,6 +67,24 @@ std::string_view EvidenceBasisName(EvidenceBasis basis) {
   return "syscalls_and_packets";
 }
 
+std::string_view PathVerdictName(PathVerdictKind kind) {
+  switch (kind) {
+    case PathVerdictKind::kLostOnPathOut:
+      return "lost_on_path_out";
+    case PathVerdictKind::kDroppedByPeer:
+      return "dropped_by_peer";
+    case PathVerdictKind::kLostOnPathBack:
+      return "lost_on_path_back";
+    case PathVerdictKind::kForgedOnPath:
+      return "forged_on_path";
+    case PathVerdictKind::kConsistent:
+      return "consistent";
+    case PathVerdictKind::kNotCovered:
+      return "not_covered";
+  }
+  return "not_covered";
+}
+
 std::optional<FindingKind> FindingKindFromName(std::string_view name) {
   for (const auto& [k, n] : kKindNames) {
     if (n == name) return k;

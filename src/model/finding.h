@@ -132,6 +132,36 @@ struct NeighbourDetail {
   bool answered = false;  // a reply came (never, for neighbour_unreachable)
 };
 
+// Where it was lost (docs/analyze.md, "Peer captures"): what another host's capture shows of a
+// finding's packets, once its clock is aligned to ours (correlate/peer_path.h).
+enum class PathVerdictKind : uint8_t {
+  kLostOnPathOut,   // our packet left here and never reached the peer
+  kDroppedByPeer,   // it reached the peer, which sent nothing back
+  kLostOnPathBack,  // the peer answered; the answer never arrived here
+  kForgedOnPath,    // an RST or ICMP arrived here in the peer's name that the peer never sent
+  kConsistent,      // both captures agree: the peer really sent what arrived here
+  kNotCovered,      // the peer capture does not cover the packets (time, flow, alignment)
+};
+// "lost_on_path_out", "dropped_by_peer", ... (the --json names).
+std::string_view PathVerdictName(PathVerdictKind kind);
+
+// What one peer capture shows of a finding.
+struct PeerPathEvidence {
+  std::string capture;  // the peer capture's file, as given to --peer-pcap
+  PathVerdictKind verdict = PathVerdictKind::kNotCovered;
+  std::vector<uint64_t> our_frames;   // frames of our capture this verdict looked for there
+  std::vector<uint64_t> peer_frames;  // the frames of the peer capture that matched them, and
+                                      // the peer's answers
+  std::string detail;                 // one sentence: what this capture shows
+};
+
+struct PathVerdict {
+  PathVerdictKind verdict = PathVerdictKind::kNotCovered;  // all peer captures together
+  std::string summary;                                     // one sentence
+  std::string hint;                                        // where to look
+  std::vector<PeerPathEvidence> peers;  // one per peer capture, in --peer-pcap order
+};
+
 // What a finding could be decided from. Offline without a capture there are no packets; a flow
 // the program drove through io_uring has packets but no call ptrace could see.
 enum class EvidenceBasis : uint8_t {
@@ -181,6 +211,8 @@ struct Finding {
   std::optional<NeighbourDetail> neighbour;
   std::optional<ZeroWindowDetail> zero_window;
   std::string unexplained_reason;  // kUnexplained: why the evidence is missing
+  // Set by `analyze --peer-pcap` for findings with packet evidence (correlate/peer_path.h).
+  std::optional<PathVerdict> path;
 };
 
 }  // namespace netcorr

@@ -124,8 +124,16 @@ struct Packet {
   Transport transport = Transport::kUnknown;
   Endpoint src;
   Endpoint dst;
-  bool is_fragment = false;     // a non-first IP fragment: no L4 header
-  uint32_t payload_len = 0;     // L4 payload bytes on the wire
+  bool is_fragment = false;  // a non-first IP fragment: no L4 header
+  uint32_t payload_len = 0;  // L4 payload bytes on the wire
+  // What lets the same packet be recognised in another host's capture (correlate/
+  // peer_alignment.h): the IPv4 identification (0 for IPv6, and often for DF packets such as
+  // SYN-ACKs and RSTs), the TTL / hop limit, and for UDP a digest of the payload's first
+  // kPayloadDigestBytes (unset when fewer were captured: a headers-only snap length).
+  uint16_t ip_id = 0;
+  uint8_t ttl = 0;
+  std::optional<uint64_t> payload_digest;
+  static constexpr size_t kPayloadDigestBytes = 32;
 
   std::optional<TcpSegment> tcp;
   std::optional<IcmpError> icmp_error;
@@ -143,7 +151,7 @@ struct CaptureStats {
   uint64_t kernel_dropped = 0;
   uint64_t interface_dropped = 0;
   uint64_t undecodable = 0;
-  bool available = true;       // false: no capture at all (no privilege, --no-capture)
+  bool available = true;  // false: no capture at all (no privilege, --no-capture)
   std::string unavailable_reason;
 };
 

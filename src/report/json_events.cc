@@ -142,6 +142,7 @@ void WriteProcess(JsonWriter& w, const ProcessEvent& e) {
   w.Field("parent_pid", e.parent_pid);
   w.Key("sockets");
   WriteFdSockets(w, e.sockets);
+  w.Field("ended_by_netcorr", e.ended_by_netcorr);
   w.EndObject();
 }
 

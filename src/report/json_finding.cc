@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "src/model/protocol_names.h"
 #include "src/report/json_objects.h"
@@ -28,6 +29,13 @@ void OptionalObject(JsonWriter& w, std::string_view key, const std::optional<T>&
   w.BeginObject();
   write(*value);
   w.EndObject();
+}
+
+void WriteFrameIds(JsonWriter& w, std::string_view key, const std::vector<uint64_t>& ids) {
+  w.Key(key);
+  w.BeginArray();
+  for (uint64_t id : ids) w.Uint(id);
+  w.EndArray();
 }
 
 void WriteCallSpan(JsonWriter& w, std::string_view key, const std::optional<CallSpan>& span) {
@@ -122,6 +130,23 @@ void WriteFindingDetails(JsonWriter& w, const Finding& f) {
   } else {
     w.Null();
   }
+  OptionalObject(w, "path", f.path, [&](const PathVerdict& v) {
+    w.Field("verdict", std::string(PathVerdictName(v.verdict)));
+    w.Field("summary", v.summary);
+    w.Field("hint", v.hint);
+    w.Key("peers");
+    w.BeginArray();
+    for (const PeerPathEvidence& e : v.peers) {
+      w.BeginObject();
+      w.Field("capture", e.capture);
+      w.Field("verdict", std::string(PathVerdictName(e.verdict)));
+      WriteFrameIds(w, "our_frames", e.our_frames);
+      WriteFrameIds(w, "peer_frames", e.peer_frames);
+      w.Field("detail", e.detail);
+      w.EndObject();
+    }
+    w.EndArray();
+  });
 }
 
 }  // namespace
@@ -151,10 +176,7 @@ void WriteFinding(JsonWriter& w, const Finding& f, int number) {
   } else {
     w.Null();
   }
-  w.Key("evidence");
-  w.BeginArray();
-  for (uint64_t id : f.evidence) w.Uint(id);
-  w.EndArray();
+  WriteFrameIds(w, "evidence", f.evidence);
   WriteFindingDetails(w, f);
   w.EndObject();
 }

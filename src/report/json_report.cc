@@ -149,6 +149,23 @@ void WriteSession(JsonWriter& w, const SessionInfo& s, TimeNs first_event) {
   w.Field("first_event_ns", first_event);
   w.Field("stop_reason", s.stop_reason);
   WriteNamespace(w, s.target_namespace);
+  w.Key("peer_captures");
+  w.BeginArray();
+  for (const PeerCaptureInfo& p : s.peer_captures) {
+    w.BeginObject();
+    w.Field("file", p.file);
+    w.Field("aligned", p.aligned);
+    w.Field("offset_ns", p.offset_ns);
+    w.Field("bound_ns", p.bound_ns);
+    w.Field("matched", p.matched);
+    w.Field("packets", p.packets);
+    w.Field("both_directions", p.both_directions);
+    w.Field("covered_first_ns", p.covered_first_ns);
+    w.Field("covered_last_ns", p.covered_last_ns);
+    w.Field("note", p.note);
+    w.EndObject();
+  }
+  w.EndArray();
   w.EndObject();
 }
 

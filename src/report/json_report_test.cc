@@ -110,6 +110,44 @@ TEST(JsonReportTest, FindingsCarryKindCallFlowAndEvidence) {
   EXPECT_EQ(doc["findings"][1]["call"]["tid"].int_value, 4243);
 }
 
+// analyze --peer-pcap: the session records each peer capture, each finding its path verdict.
+TEST(JsonReportTest, PeerCapturesAndPathVerdicts) {
+  Session s = MakeSession();
+  PathVerdict v;
+  v.verdict = PathVerdictKind::kForgedOnPath;
+  v.summary = "the RST was never sent by server.pcap";
+  v.hint = "a middlebox";
+  v.peers.push_back({"/tmp/server.pcap", PathVerdictKind::kForgedOnPath, {2}, {}, "not there"});
+  v.peers.push_back({"/tmp/router.pcap", PathVerdictKind::kConsistent, {2}, {7, 9}, "there"});
+  s.findings[0].path = v;
+  ReportInput in = s.Input();
+  in.session.peer_captures.push_back(
+      {"/tmp/server.pcap", true, 7'250'000'000, 1'500'000, 12, 40, true, kT0, kT0 + 5, "from 12"});
+  const JsonValue doc = MustParse(RenderJson(in));
+  const JsonValue& peers = doc["session"]["peer_captures"];
+  ASSERT_EQ(peers.size(), 1u);
+  EXPECT_EQ(peers[0]["file"].string, "/tmp/server.pcap");
+  EXPECT_TRUE(peers[0]["aligned"].boolean);
+  EXPECT_EQ(peers[0]["offset_ns"].int_value, 7'250'000'000);
+  EXPECT_EQ(peers[0]["bound_ns"].int_value, 1'500'000);
+  EXPECT_EQ(peers[0]["matched"].int_value, 12);
+  const JsonValue& path = doc["findings"][0]["path"];
+  EXPECT_EQ(path["verdict"].string, "forged_on_path");
+  EXPECT_EQ(path["hint"].string, "a middlebox");
+  ASSERT_EQ(path["peers"].size(), 2u);
+  EXPECT_EQ(path["peers"][1]["verdict"].string, "consistent");
+  EXPECT_EQ(path["peers"][1]["peer_frames"][1].int_value, 9);
+  EXPECT_EQ(path["peers"][0]["our_frames"][0].int_value, 2);
+  EXPECT_TRUE(doc["findings"][1]["path"].is_null());
+  EXPECT_EQ(MustParse(RenderJson(s.Input()))["session"]["peer_captures"].size(), 0u);
+
+  const std::string text = RenderText(in, TextOptions{});
+  EXPECT_TRUE(absl::StrContains(text, "path: forged_on_path -- the RST was never sent")) << text;
+  EXPECT_TRUE(absl::StrContains(text, "/tmp/router.pcap: consistent, there")) << text;
+  EXPECT_TRUE(absl::StrContains(text, "path hint: a middlebox")) << text;
+  EXPECT_TRUE(absl::StrContains(text, "peer capture /tmp/server.pcap: clock +7.250000 s")) << text;
+}
+
 TEST(JsonReportTest, PacketsAreDecodedAndPointBackAtTheirFindings) {
   const Session s = MakeSession();
   const JsonValue doc = MustParse(RenderJson(s.Input()));

@@ -40,6 +40,21 @@ struct TargetNamespace {
   std::string container_runtime;  // "docker", "podman", "containerd", "cri-o", "lxc"..., or ""
 };
 
+// A peer capture `analyze --peer-pcap` read, and its clock's alignment to ours
+// (correlate/peer_alignment.h). JSON: session.peer_captures (docs/json.md).
+struct PeerCaptureInfo {
+  std::string file;
+  bool aligned = false;
+  TimeNs offset_ns = 0;  // peer clock minus ours
+  TimeNs bound_ns = 0;   // the true offset is within offset_ns +- bound_ns
+  uint64_t matched = 0;  // packets found in both captures and used
+  uint64_t packets = 0;  // packets the peer capture holds
+  bool both_directions = false;
+  TimeNs covered_first_ns = 0;  // its first and last packet, on our clock
+  TimeNs covered_last_ns = 0;
+  std::string note;  // how the offset was estimated, or why there is none
+};
+
 // What was traced and how; everything the report says about the session itself.
 struct SessionInfo {
   std::string netcorr_version;       // "0.1.0"
@@ -66,6 +81,7 @@ struct SessionInfo {
   // Of the launched program or the first -p PID (the capture runs in its network namespace);
   // unset for analyze, or when /proc could not be read.
   std::optional<TargetNamespace> target_namespace;
+  std::vector<PeerCaptureInfo> peer_captures;  // analyze --peer-pcap, in the order given
 };
 
 // The traffic of one service the program talked to or served: every flow whose server side is

@@ -217,6 +217,34 @@ void RenderHeader(const ReportInput& in, TimeNs zero, Page& page) {
   }
 }
 
+// `analyze --peer-pcap`: each peer capture and how its clock was aligned to ours.
+void RenderPeerCaptures(const SessionInfo& s, Page& page) {
+  for (const PeerCaptureInfo& p : s.peer_captures) {
+    if (!p.aligned) {
+      page.Paragraph(
+          absl::StrCat("peer capture ", p.file, ": not aligned (", AsciiPunctuation(p.note), ")"));
+      continue;
+    }
+    page.Paragraph(absl::StrFormat(
+        "peer capture %s: clock %+.6f s from ours (+- %.6f s, %d packets matched%s)", p.file,
+        static_cast<double>(p.offset_ns) / 1e9, static_cast<double>(p.bound_ns) / 1e9, p.matched,
+        p.both_directions ? "" : ", one direction only: bound assumed"));
+  }
+}
+
+// Where it was lost: the verdict of the peer captures, and what each shows.
+void RenderPathVerdict(const PathVerdict& v, Page& page) {
+  page.Paragraph(absl::StrCat("    path: ", std::string(PathVerdictName(v.verdict)), " -- ",
+                              AsciiPunctuation(v.summary)),
+                 8);
+  for (const PeerPathEvidence& e : v.peers) {
+    page.Paragraph(absl::StrCat("      ", e.capture, ": ", std::string(PathVerdictName(e.verdict)),
+                                ", ", AsciiPunctuation(e.detail)),
+                   10);
+  }
+  page.Paragraph(absl::StrCat("    path hint: ", AsciiPunctuation(v.hint)), 8);
+}
+
 void RenderSummary(const ReportInput& in, TimeNs zero, Page& page) {
   if (in.findings.empty()) {
     page.Paragraph(absl::StrCat("SUMMARY: no failing or hanging socket call found among ",
@@ -251,13 +279,13 @@ void RenderSummary(const ReportInput& in, TimeNs zero, Page& page) {
     // Calls folded into this finding: the waits of the stall before it, the calls after it.
     auto span = [&](const char* label, const std::optional<CallSpan>& s) {
       if (!s.has_value()) return;
-      page.Paragraph(absl::StrCat("    ", label, ": ", s->count,
-                                  s->count == 1 ? " call, " : " calls, first ", FormatCall(s->first),
-                                  " at ", Relative(s->first.entry_ns, zero),
-                                  s->count == 1 ? std::string()
-                                                : absl::StrCat(", last at ",
-                                                               Relative(s->last.entry_ns, zero))),
-                     8);
+      page.Paragraph(
+          absl::StrCat("    ", label, ": ", s->count, s->count == 1 ? " call, " : " calls, first ",
+                       FormatCall(s->first), " at ", Relative(s->first.entry_ns, zero),
+                       s->count == 1
+                           ? std::string()
+                           : absl::StrCat(", last at ", Relative(s->last.entry_ns, zero))),
+          8);
     };
     span("stalled waits", f.stalled_waits);
     span("same cause later", f.later_calls);
@@ -274,6 +302,7 @@ void RenderSummary(const ReportInput& in, TimeNs zero, Page& page) {
           absl::StrCat("    unexplained because: ", AsciiPunctuation(f.unexplained_reason)), 8);
     }
     if (!f.hint.empty()) page.Paragraph(absl::StrCat("    hint: ", AsciiPunctuation(f.hint)), 8);
+    if (f.path.has_value()) RenderPathVerdict(*f.path, page);
   }
 }
 
@@ -534,6 +563,7 @@ absl::Status RenderTextTo(const ReportInput& input, const TextOptions& options, 
   TimeNs zero = FirstEventTime(input);
   if (input.calls.empty() && input.packets.empty()) zero = input.session.start_ns;
   RenderHeader(input, zero, page);
+  RenderPeerCaptures(input.session, page);
   page.Blank();
   RenderSummary(input, zero, page);
   page.Blank();

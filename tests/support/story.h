@@ -27,11 +27,17 @@ using ::netcorr::report::testing::JsonValue;
 
 // What netcorr said about one run: its --json report, and how the command ran.
 struct Told {
-  std::string how;         // "live" or "offline", for failure messages
-  CommandResult netcorr;   // the netcorr (or netcorr analyze) command
-  CommandResult program;   // offline: the program under strace (live: its output is in netcorr)
-  JsonValue report;        // the parsed --json report
-  std::string strace_log;  // offline: the log analyze read
+  std::string how;          // "live" or "offline", for failure messages
+  CommandResult netcorr;    // the netcorr (or netcorr analyze) command
+  CommandResult program;    // offline: the program under strace (live: its output is in netcorr)
+  JsonValue report;         // the parsed --json report
+  std::string strace_log;   // offline: the log analyze read
+  std::string strace_file;  // offline: its file
+  std::string pcap;         // our capture: offline tcpdump's file, live the -w file
+  std::string json;         // the --json report's file
+  // With peer_captures: tcpdump's file in each of those namespaces, recorded during the same
+  // run (for `analyze --peer-pcap`).
+  std::vector<std::string> peer_pcaps;
   // A few lines for a failure message: how it ran, netcorr's text on stderr, the kinds found.
   std::string Describe() const;
 };
@@ -40,6 +46,9 @@ struct LiveOptions {
   std::vector<std::string> flags;  // extra netcorr flags before "--" (e.g. {"--duration", "3"})
   Node node = Node::kClient;
   absl::Duration timeout = absl::Seconds(60);
+  // Namespaces where tcpdump records during the session (as RecordOptions::peer_captures).
+  std::vector<Node> peer_captures = {};
+  std::string peer_filter = "";  // their capture filter
 };
 
 struct RecordOptions {
@@ -49,6 +58,9 @@ struct RecordOptions {
   // tcpdump's capture filter; empty: everything on every interface of the namespace.
   std::string capture_filter;
   std::vector<std::string> analyze_flags;  // extra `netcorr analyze` flags (e.g. {"--html", F})
+  // Namespaces where tcpdump also records during the run, as on the other hosts of a path
+  // (headers only: -s 128, on every interface, with capture_filter).
+  std::vector<Node> peer_captures = {};
 };
 
 class StoryRunner {
@@ -64,6 +76,10 @@ class StoryRunner {
 
  private:
   std::string NextFile(const std::string& suffix);
+  // Starts tcpdump in each of `nodes` (headers only); their files go to `files`.
+  absl::StatusOr<std::vector<pid_t>> StartPeerCaptures(const std::vector<Node>& nodes,
+                                                       const std::string& filter,
+                                                       std::vector<std::string>& files);
 
   World& world_;
   const TempDir& dir_;

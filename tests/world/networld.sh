@@ -70,6 +70,13 @@ faults (each applies to IPv4 and IPv6):
   client-output-drop PORT     client's OUTPUT chain drops packets to PORT
   client-output-reject PORT [CODE]  client's OUTPUT chain rejects them (default port-unreach)
   reset-server PORT           server accepts, reads the request, closes with RST (SO_LINGER 0)
+  syn-drop-router PORT        router drops SYNs to the server's PORT (FORWARD)
+  synack-drop-router PORT     router drops the server's SYN-ACKs from PORT on the way back
+  reset-router PORT           router answers SYNs to the server's PORT with an RST in the
+                              server's name (REJECT --reject-with tcp-reset; the server never
+                              sees them)
+  udp-drop-server PORT        server drops UDP datagrams to PORT (INPUT)
+  udp-answer-drop-router PORT router drops the server's UDP answers from PORT on the way back
   dns-drop                    server drops DNS queries (UDP 53)
   dns-servfail                server answers every DNS query on UDP 53 with SERVFAIL
   dns-nxdomain                server answers every DNS query with NXDOMAIN
@@ -478,6 +485,29 @@ cmd_fault() {
     reset-server)
       check_port "${1:-}"
       start_server "$name" reset tcp "$1" reset_server ;;
+    syn-drop-router)
+      check_port "${1:-}"
+      in_ns "$r" iptables -w 2 -A FORWARD -d "$S4" -p tcp --syn --dport "$1" -j DROP
+      in_ns "$r" ip6tables -w 2 -A FORWARD -d "$S6" -p tcp --syn --dport "$1" -j DROP ;;
+    synack-drop-router)
+      check_port "${1:-}"
+      in_ns "$r" iptables -w 2 -A FORWARD -s "$S4" -p tcp --sport "$1" \
+        --tcp-flags SYN,ACK SYN,ACK -j DROP
+      in_ns "$r" ip6tables -w 2 -A FORWARD -s "$S6" -p tcp --sport "$1" \
+        --tcp-flags SYN,ACK SYN,ACK -j DROP ;;
+    reset-router)
+      check_port "${1:-}"
+      in_ns "$r" iptables -w 2 -A FORWARD -d "$S4" -p tcp --dport "$1" \
+        -j REJECT --reject-with tcp-reset
+      in_ns "$r" ip6tables -w 2 -A FORWARD -d "$S6" -p tcp --dport "$1" \
+        -j REJECT --reject-with tcp-reset ;;
+    udp-drop-server)
+      check_port "${1:-}"
+      ipt46 "$s" -A INPUT -p udp --dport "$1" -j DROP ;;
+    udp-answer-drop-router)
+      check_port "${1:-}"
+      in_ns "$r" iptables -w 2 -A FORWARD -s "$S4" -p udp --sport "$1" -j DROP
+      in_ns "$r" ip6tables -w 2 -A FORWARD -s "$S6" -p udp --sport "$1" -j DROP ;;
     dns-drop)
       ipt46 "$s" -A INPUT -p udp --dport 53 -j DROP ;;
     dns-servfail | dns-nxdomain | dns-refused)

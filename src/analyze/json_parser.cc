@@ -1,4 +1,4 @@
-#include "src/report/testing/json_test_parser.h"
+#include "src/analyze/json_parser.h"
 
 #include <cerrno>
 #include <cstdlib>
@@ -6,7 +6,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 
-namespace netcorr::report::testing {
+namespace netcorr::analyze {
 
 namespace {
 
@@ -340,4 +340,4 @@ const JsonValue& JsonValue::operator[](size_t index) const {
 
 absl::StatusOr<JsonValue> ParseJson(std::string_view text) { return Parser(text).Document(); }
 
-}  // namespace netcorr::report::testing
+}  // namespace netcorr::analyze
