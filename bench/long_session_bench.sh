@@ -66,16 +66,25 @@ exec 9>/tmp/netcorr-build.lock
 flock 9
 declare -A results
 for run in $(seq 1 "$RUNS"); do
-  for variant in untraced strace netcorr; do
-    tracer=
+  for variant in untraced strace strace+tcpdump netcorr-no-capture netcorr; do
+    tracer= dumper=
     case $variant in
-      strace) strace -f -p "$server" -o /dev/null 2>/dev/null & tracer=$! ;;
+      strace | strace+tcpdump) strace -f -p "$server" -o /dev/null 2>/dev/null & tracer=$! ;;
+      netcorr-no-capture) "$NETCORR" -p "$server" --no-capture -o /dev/null 2>/dev/null &
+        tracer=$! ;;
       netcorr) "$NETCORR" -p "$server" -o /dev/null -w "$OUT/attach.pcapng" 2>/dev/null &
         tracer=$! ;;
     esac
+    if [[ $variant == strace+tcpdump ]]; then
+      tcpdump -i lo -s 768 --immediate-mode -w "$OUT/tcpdump.pcap" "tcp port $PORT" \
+        >/dev/null 2>&1 &
+      dumper=$!
+      pids+=("$dumper")
+    fi
     [[ -n "$tracer" ]] && { pids+=("$tracer"); sleep 1.5; }
     n=$(requests_in 15)
     [[ -n "$tracer" ]] && stop "$tracer"
+    [[ -n "$dumper" ]] && stop "$dumper"
     results[$variant]+="$n "
     echo "  run $run $variant: $n requests" >&2
   done
@@ -84,14 +93,21 @@ flock -u 9
 median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
 u=$(echo "${results[untraced]}" | median)
 s=$(echo "${results[strace]}" | median)
-n=$(echo "${results[netcorr]}" | median)
 echo
 echo "| attached to the server | requests/s | vs untraced | vs strace -f -p |"
 echo "|---|---|---|---|"
-awk -v u="$u" -v s="$s" -v n="$n" 'BEGIN {
-  printf "| untraced | %.0f | 1.00x | |\n", u / 15
-  printf "| strace -f -p | %.0f | %.2fx | 1.00x |\n", s / 15, s / u
-  printf "| netcorr -p -w (capture on) | %.0f | %.2fx | %.2fx |\n", n / 15, n / u, n / s }'
+for variant in untraced strace strace+tcpdump netcorr-no-capture netcorr; do
+  n=$(echo "${results[$variant]}" | median)
+  case $variant in
+    strace) label="strace -f -p" ;;
+    strace+tcpdump) label="strace -f -p + tcpdump -w" ;;
+    netcorr-no-capture) label="netcorr -p --no-capture" ;;
+    netcorr) label="netcorr -p -w (capture on)" ;;
+    *) label=$variant ;;
+  esac
+  awk -v l="$label" -v u="$u" -v s="$s" -v n="$n" 'BEGIN {
+    printf "| %s | %.0f | %.2fx | %.2fx |\n", l, n / 15, n / u, n / s }'
+done
 
 echo "== long session: $MINUTES minutes attached under load" >&2
 "$NETCORR" -p "$server" --json -o "$OUT/long.json" -w "$OUT/long.pcapng" -C 200 -W 2 \

@@ -26,7 +26,9 @@ struct CorrelatorOptions {
   TimeNs neighbour_failure_min_ns = 1'000'000'000;
   // A closed flow (RST, or FIN both ways) no open socket refers to is forgotten this long after
   // its last packet; a flow that is merely idle, after idle_flow_timeout_ns.
-  TimeNs closed_flow_retention_ns = 10'000'000'000;
+  // (No decision still pending can need a closed flow: Sweep never forgets one inside the
+  // evidence horizon of a pending call; the retention only covers stray late packets.)
+  TimeNs closed_flow_retention_ns = 4'000'000'000;
   TimeNs idle_flow_timeout_ns = 300'000'000'000;
   // This host's addresses as the session knows them (interfaces of the traced namespace). The
   // correlator adds every local address it sees in syscalls. An ICMP error sent by one of them

@@ -97,6 +97,7 @@ void Warn(const std::string& line) {
 // it explains are in its own block: longer than a call's evidence window and the capture's
 // delivery latency, short enough that the packets held stay few.
 constexpr TimeNs kFileHoldNs = 3'000'000'000;
+constexpr TimeNs kTrimEveryNs = 10'000'000'000;
 
 // Everything the tracer and the capture threads hand over, serialised by one mutex: the
 // correlator, the record and the files are touched by the tracer's thread, the capture
@@ -217,6 +218,11 @@ class SessionState : public tracer::EventSink {
     for (Finding& f : correlator_.Advance(watermark)) DecidedLocked(std::move(f));
     record_.Release(watermark);
     if (files_ != nullptr) WriteFilesLocked(files_->WriteSettled(watermark));
+    // What was let go goes back to the system: RSS follows what is alive, not the peak.
+    if (watermark - trimmed_at_ns_ >= kTrimEveryNs) {
+      trimmed_at_ns_ = watermark;
+      malloc_trim(0);
+    }
   }
 
   // The status line's text.
@@ -418,6 +424,7 @@ class SessionState : public tracer::EventSink {
   std::mutex filter_snapshot_mu_;  // guards only the pointer swap
   std::shared_ptr<const FilterState> filter_snapshot_;
   TimeNs drain_until_ns_ = 0;
+  TimeNs trimmed_at_ns_ = 0;
   CaptureStats stats_;
 };
 
