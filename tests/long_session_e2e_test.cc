@@ -115,6 +115,10 @@ TEST(LongSession, AttachedToABusyServerItKeepsWhatIsAliveAndStopsCleanly) {
   ASSERT_TRUE(after.ok());
   EXPECT_EQ(after->exit_code, 0) << after->out;
 
+  // The server's accepted connections pass the listening port's filter term: the filter does
+  // not grow with every client until it falls back to filtering every packet in netcorr.
+  EXPECT_FALSE(absl::StrContains(ReadFile(err), "filter is now broad")) << ReadFile(err);
+
   auto doc = ParseJson(ReadFile(report));
   ASSERT_TRUE(doc.ok()) << doc.status() << "\n" << ReadFile(err);
   EXPECT_TRUE(absl::StrContains((*doc)["session"]["stop_reason"].string, "signal"));

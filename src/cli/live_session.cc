@@ -178,6 +178,10 @@ class SessionState : public tracer::EventSink {
       WidenFilter({tcp, udp});
       return;
     }
+    // A connection accepted on a port the filter already takes (the listening socket's term)
+    // passes it: a term per client would grow the filter with every connection a server
+    // accepts, until it is broad and every packet is matched against thousands of terms.
+    if (intent.local && LocalPortCovered(intent.transport, intent.local->port)) return;
     if (intent.remote && !intent.remote->addr.is_unspecified()) {
       WidenFilter({capture::FlowTerm{intent.transport, *intent.remote, 0}});
     } else if (intent.local) {
@@ -379,6 +383,18 @@ class SessionState : public tracer::EventSink {
     state->filter = *installed;
     std::lock_guard<std::mutex> snapshot_lock(filter_snapshot_mu_);
     filter_snapshot_ = std::move(state);
+  }
+
+  bool LocalPortCovered(Transport transport, uint16_t port) {
+    if (port == 0) return false;
+    capture::FlowTerm local;
+    local.transport = transport;
+    local.local_port = port;
+    capture::FlowTerm any;
+    any.transport = transport;
+    any.any_flow = true;
+    std::lock_guard<std::mutex> lock(filter_mu_);
+    return terms_.contains(local) || terms_.contains(any);
   }
 
   void MarkCaptureDecided() {
