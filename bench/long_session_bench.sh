@@ -7,6 +7,7 @@
 # `netcorr -p` (neither can use seccomp when attaching), medians of RUNS runs of 15 s.
 # Run by hand as root, not in CI:
 #   sudo bench/long_session_bench.sh [MINUTES] [RUNS] [NETCORR]   (defaults: 10, 3, build-bench)
+# RUNS 0 skips the attach-cost runs.
 # Traffic stays on loopback; every process is stopped by its own PID.
 set -euo pipefail
 MINUTES=${1:-10}
@@ -40,7 +41,10 @@ http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])),
   >/dev/null 2>&1) &
 server=$!
 pids+=("$server")
-# The python process itself (the subshell execs it).
+# The python process itself: the subshell may fork it rather than exec it.
+sleep 0.5
+child=$(ps -o pid= --ppid "$server" | tr -d ' ' | head -1 || true)
+if [[ -n "$child" ]]; then server=$child; pids+=("$server"); fi
 for _ in $(seq 1 50); do
   "$CLIENT" --host 127.0.0.1 --port "$PORT" >/dev/null 2>&1 && break
   sleep 0.1
@@ -60,6 +64,7 @@ stop() {
   wait "$1" 2>/dev/null || true
 }
 
+if ((RUNS > 0)); then
 echo "== attach cost: requests per second served, medians of $RUNS x 15 s" >&2
 # Throughput is timed while holding the shared build lock, so no build competes for the CPUs.
 exec 9>/tmp/netcorr-build.lock
@@ -108,6 +113,7 @@ for variant in untraced strace strace+tcpdump netcorr-no-capture netcorr; do
   awk -v l="$label" -v u="$u" -v s="$s" -v n="$n" 'BEGIN {
     printf "| %s | %.0f | %.2fx | %.2fx |\n", l, n / 15, n / u, n / s }'
 done
+fi
 
 echo "== long session: $MINUTES minutes attached under load" >&2
 "$NETCORR" -p "$server" --json -o "$OUT/long.json" -w "$OUT/long.pcapng" -C 200 -W 2 \

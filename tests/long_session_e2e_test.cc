@@ -205,8 +205,10 @@ TEST(LongSession, JsonLinesGiveAFindingAsItIsDecidedThenTheSummary) {
 // The status line is for a person at a terminal: drawn there, never into a pipe.
 TEST(LongSession, TheStatusLineIsDrawnOnATerminalOnly) {
   NETCORR_REQUIRE(Root("ptrace"));
+  // The launched program's own output goes elsewhere: on the same terminal as the status line
+  // it would be mixed into it, so netcorr draws none then.
   const std::string command =
-      absl::StrCat(NETCORR_BINARY, " -o /dev/null -- /bin/sh -c 'sleep 2.5'");
+      absl::StrCat(NETCORR_BINARY, " -o /dev/null -- /bin/sh -c 'sleep 2.5' >/dev/null");
   // script(1) gives netcorr a terminal; its own output is what the terminal received.
   auto tty = RunCommand({"/usr/bin/script", "-q", "-e", "-c", command, "/dev/null"},
                         absl::Seconds(60));
@@ -215,6 +217,13 @@ TEST(LongSession, TheStatusLineIsDrawnOnATerminalOnly) {
   EXPECT_TRUE(absl::StrContains(tty->out, "calls ")) << tty->out;
   EXPECT_TRUE(absl::StrContains(tty->out, "findings 0")) << tty->out;
   EXPECT_TRUE(absl::StrContains(tty->out, "\r\033[K")) << tty->out;
+
+  const std::string program_on_tty =
+      absl::StrCat(NETCORR_BINARY, " -o /dev/null -- /bin/sh -c 'sleep 2.5'");
+  auto shared = RunCommand({"/usr/bin/script", "-q", "-e", "-c", program_on_tty, "/dev/null"},
+                           absl::Seconds(60));
+  ASSERT_TRUE(shared.ok()) << shared.status();
+  EXPECT_FALSE(absl::StrContains(shared->out, "findings 0")) << shared->out;
 
   auto piped = RunCommand({"/bin/sh", "-c", command}, absl::Seconds(60));
   ASSERT_TRUE(piped.ok()) << piped.status();

@@ -209,7 +209,11 @@ int RunAnalyzeSession(const Options& options) {
   }
 
   correlate::Correlator correlator(correlator_options);
-  report::SessionRecord record;
+  // Offline, a call is decided as soon as the log's clock passes its evidence window: an ended
+  // story is needed only that long (live sessions wait for the capture's delivery too).
+  report::RecordLimits record_limits;
+  record_limits.linger_ns = correlator_options.evidence_window.grace_ns + 300'000'000;
+  report::SessionRecord record(record_limits);
   CaptureStats stats;
   stats.received = sketch.records;
   stats.undecodable = sketch.records - sketch.decoded;

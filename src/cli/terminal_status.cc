@@ -1,5 +1,7 @@
 #include "src/cli/terminal_status.h"
 
+#include <atomic>
+
 #include "absl/strings/str_format.h"
 
 namespace netcorr::cli {
@@ -38,6 +40,21 @@ void TerminalStatus::Clear() {
   EraseLocked();
   status_.clear();
   std::fflush(stderr);
+}
+
+namespace {
+std::atomic<TerminalStatus*> g_terminal{nullptr};
+}  // namespace
+
+void SetWarningTerminal(TerminalStatus* terminal) { g_terminal.store(terminal); }
+
+void Warn(const std::string& line) {
+  const std::string text = "netcorr: " + line;
+  if (TerminalStatus* t = g_terminal.load()) {
+    t->Print(text);
+  } else {
+    std::fprintf(stderr, "%s\n", text.c_str());
+  }
 }
 
 std::string FormatElapsed(double seconds) {

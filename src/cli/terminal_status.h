@@ -35,6 +35,11 @@ class TerminalStatus {
   bool drawn_ = false;
 };
 
+// netcorr's own warning lines ("netcorr: ..."), through the session's terminal status when one
+// is set, else straight to stderr.
+void SetWarningTerminal(TerminalStatus* terminal);
+void Warn(const std::string& line);
+
 // "12s", "4m05s", "2h03m": the elapsed time of the status line.
 std::string FormatElapsed(double seconds);
 

@@ -190,6 +190,16 @@ function renderStory(art) {
     if (f[key]) for (const [k, v] of detailRows(f[key], key + '.', [])) dl.append(el('dt', { text: k }), el('dd', { text: v }));
   }
   if (f.unexplained_reason) dl.append(el('dt', { text: 'why unexplained' }), el('dd', { text: f.unexplained_reason }));
+  // With peer captures (analyze --peer-pcap): where the packet was lost, and each capture's say.
+  if (f.path) {
+    const words = v => v.replace(/_/g, ' ');
+    dl.append(el('dt', { text: 'path' }), el('dd', { text: words(f.path.verdict) + ': ' + f.path.summary }));
+    for (const p of f.path.peers) {
+      const frames = p.peer_frames.length ? ' (its frames ' + p.peer_frames.map(x => '#' + x).join(', ') + ')' : '';
+      dl.append(el('dt', { text: 'peer ' + p.capture }), el('dd', { text: words(p.verdict) + (p.detail ? ': ' + p.detail : '') + frames }));
+    }
+    if (f.path.hint) dl.append(el('dt', { text: 'path hint' }), el('dd', { text: f.path.hint }));
+  }
   // The diagram first, where the eye goes; every field of the finding below it.
   art.nc.story.append(...diagramBox('finding ' + f.id, () => storyEvents(f), f), dl);
 }

@@ -6,6 +6,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/container/node_hash_map.h"
 
 namespace netcorr::report {
 
@@ -46,7 +47,9 @@ class HeldEvents {
     T value;
     uint32_t refs;
   };
-  absl::flat_hash_map<uint64_t, Held> held_;
+  // Nodes, not slots: a table sized for a burst keeps its slots after the burst, and a Packet
+  // slot is 450 bytes where a node pointer is 8.
+  absl::node_hash_map<uint64_t, Held> held_;
 };
 
 void Sum(ServiceTotals& into, const ServiceTotals& t) {
