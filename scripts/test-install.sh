@@ -72,7 +72,7 @@ completions=$(PATH="$p/bin:$PATH" XDG_DATA_DIRS="$p/share:/usr/local/share:/usr/
   ask netcorr analyze --st
   ask netcorr -- ls --colo')
 grep -q "not loaded" <<<"$completions" && fail "bash-completion did not load $prefix's completion"
-for want in "netcorr --no: --no-follow --no-capture --no-rw --no-color" "netcorr an: analyze" \
+for want in "netcorr --no: --no-follow --no-capture --no-rw --no-status --no-color" "netcorr an: analyze" \
   "netcorr analyze --st: --strace" "netcorr -- ls --colo: --color"; do
   grep -qF -- "$want" <<<"$completions" || fail "completion: expected '$want', got: $completions"
 done
