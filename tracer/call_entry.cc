@@ -142,9 +142,18 @@ bool TraceLoop::OnEntry(Tracee& t, uint64_t nr, const uint64_t args[6]) {
       ev.fd = fd;
       ev.socket = f->identity;
       ev.nonblocking = f->nonblocking;
+      const bool may_block = f->close_may_block;
       // The fd is released even if close() reports an error: forget it now.
       EraseFd(t, fd);
-      break;
+      if (may_block) break;
+      // close() of an open socket returns 0 (its release reports no error) and, without a
+      // lingering SO_LINGER, returns at once: its exit stop would tell nothing. The call is
+      // complete at its entry, one stop instead of two.
+      ev.exit_ns = ev.entry_ns;
+      ev.result = 0;
+      ev.id = next_id_++;
+      Emit(t, c);
+      return false;
     }
     case Call::kCloseRange:
       t.fds->table.CloseRange(args[0], args[1], args[2]);
@@ -173,6 +182,14 @@ bool TraceLoop::OnEntry(Tracee& t, uint64_t nr, const uint64_t args[6]) {
       } else if (args[4] == sizeof(int)) {
         if (absl::StatusOr<int> v = ReadValue<int>(t.tid, args[3]); v.ok()) {
           value = absl::StrCat("[", *v, "]");
+        }
+      }
+      if (level == SOL_SOCKET && name == SO_LINGER && args[4] >= sizeof(linger)) {
+        if (absl::StatusOr<linger> lg = ReadValue<linger>(t.tid, args[3]); lg.ok()) {
+          value = absl::StrCat("{l_onoff=", lg->l_onoff, ", l_linger=", lg->l_linger, "}");
+          c.close_may_block = lg->l_onoff != 0 && lg->l_linger > 0;
+        } else {
+          c.close_may_block = true;  // unreadable: keep close()'s exit stop
         }
       }
       ev.args = absl::StrCat(SockoptLevelName(level), ", ", SockoptName(level, name), ", ", value,

@@ -207,6 +207,9 @@ void TraceLoop::OnExit(Tracee& t, int64_t rval, bool is_error) {
       CallReturned(t, fd, c, so_error);
       break;
     }
+    case Call::kSetsockopt:
+      if (!is_error && c.close_may_block) t.fds->table.SetCloseMayBlock(fd, *c.close_may_block);
+      break;
     case Call::kDup:
     case Call::kDup2:
     case Call::kDup3:

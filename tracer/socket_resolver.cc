@@ -118,6 +118,11 @@ absl::StatusOr<ResolvedSocket> ResolveSocket(int pidfd, int fd, const SocketIden
     r.identity.transport = TransportOf(GetIntOpt(dup, SOL_SOCKET, SO_PROTOCOL));
     const int fl = fcntl(dup, F_GETFL);
     r.nonblocking = fl >= 0 && (fl & O_NONBLOCK) != 0;
+    linger lg{};
+    socklen_t lg_len = sizeof(lg);
+    // Unknown counts as blocking: the close then keeps its exit stop.
+    r.close_may_block = getsockopt(dup, SOL_SOCKET, SO_LINGER, &lg, &lg_len) != 0 ||
+                        (lg.l_onoff != 0 && lg.l_linger > 0);
   }
 
   sockaddr_storage ss{};

@@ -22,6 +22,8 @@ FdLink ReadFdLink(pid_t tid, int fd);
 struct ResolvedSocket {
   SocketIdentity identity;
   std::optional<bool> nonblocking;  // unset when not asked (the caller tracks it)
+  // SO_LINGER on with a timeout (FdState::close_may_block); asked with `nonblocking`.
+  std::optional<bool> close_may_block;
   // getpeername succeeded: connected (TCP past SYN_SENT) or a UDP default destination.
   bool connected = false;
 };

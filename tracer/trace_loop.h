@@ -62,6 +62,7 @@ class TraceLoop {
     bool interrupted = false;  // exit said ERESTART*: it may be restarted by the kernel
     TimeNs interrupted_ns = 0;
     std::optional<Endpoint> destination;  // connect/sendto destination
+    std::optional<bool> close_may_block;  // setsockopt(SO_LINGER): what it sets, if it succeeds
   };
   struct Tracee {
     pid_t tid = 0;

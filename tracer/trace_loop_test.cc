@@ -278,5 +278,41 @@ TEST_F(TraceLoopTest, SeccompStopsAskForTheExitStopOnlyWhenTheResultMatters) {
 }
 
 
+TEST_F(TraceLoopTest, CloseOfASocketIsCompleteAtEntryUnlessSoLingerMakesItWait) {
+  // close() of a socket returns 0 and, without a lingering SO_LINGER, returns at once: one
+  // stop. With SO_LINGER on and a timeout it may block until the data is sent: its exit stop
+  // stays, so a close that hangs is seen.
+  os_->SetSocket(kPid, 3, TcpSocket(7030, kClient, kServer));
+  os_->SetSocket(kPid, 5, TcpSocket(7031, kClient, kServer));
+  const TimeNs closed = os_->Seccomp(kPid, "close", {3});
+  os_->PutValue<linger>(kOptvalAddr, linger{1, 5});
+  os_->Seccomp(kPid, "setsockopt", {5, SOL_SOCKET, SO_LINGER, kOptvalAddr, sizeof(linger)});
+  os_->Exit(kPid, 0);
+  os_->Seccomp(kPid, "close", {5});
+  os_->Exit(kPid, 0);
+  os_->Exited(kPid, 0);
+  const absl::StatusOr<int> status = RunInLaunchMode();
+  ASSERT_TRUE(status.ok()) << status.status();
+
+  std::vector<bool> asked_exit;
+  for (const FakeTraceeOs::ResumeRequest& r : os_->resumes()) {
+    asked_exit.push_back(r.to_next_syscall_stop);
+  }
+  // The first stop; close(3): no exit stop; setsockopt and its exit; close(5) and its exit.
+  EXPECT_EQ(asked_exit, (std::vector<bool>{false, false, true, false, true, false})) << os_->Log();
+  const std::vector<const SyscallEvent*> closes = sink_.Named("close");
+  ASSERT_EQ(closes.size(), 2u) << Trace();
+  EXPECT_EQ(closes[0]->fd, 3);
+  EXPECT_EQ(closes[0]->result, 0);
+  EXPECT_EQ(closes[0]->error, 0);
+  EXPECT_TRUE(closes[0]->finished);
+  EXPECT_EQ(closes[0]->entry_ns, closed);
+  EXPECT_EQ(closes[0]->exit_ns, closed);
+  ASSERT_TRUE(closes[0]->socket.has_value());
+  EXPECT_EQ(closes[0]->socket->inode, 7030u);
+  EXPECT_EQ(closes[1]->fd, 5);
+  EXPECT_THAT(Only("setsockopt").args, ::testing::HasSubstr("{l_onoff=1, l_linger=5}"));
+}
+
 }  // namespace
 }  // namespace netcorr::tracer::testing

@@ -50,6 +50,7 @@ void TraceLoop::Refresh(Tracee& t, int fd, FdState& f, bool want_local, bool wan
   if (!r.ok()) return;
   socket_model::MergeObserved(f.identity, r->identity);
   if (r->nonblocking) f.nonblocking = *r->nonblocking;
+  if (r->close_may_block) f.close_may_block = *r->close_may_block;
   if (want_peer) f.connected = r->connected;
 }
 

@@ -106,6 +106,10 @@ void FdTable::SetNonblocking(int fd, bool nonblocking) {
   if (FdState* s = FindSocket(fd); s != nullptr) s->nonblocking = nonblocking;
 }
 
+void FdTable::SetCloseMayBlock(int fd, bool may_block) {
+  if (FdState* s = FindSocket(fd); s != nullptr) s->close_may_block = may_block;
+}
+
 void FdTable::EpollCtl(int epfd, int op, int target) {
   if (FindSocket(target) == nullptr) return;
   if (op == EPOLL_CTL_ADD) epoll_[epfd].insert(target);

@@ -26,6 +26,9 @@ struct FdState {
   SocketIdentity identity;   // kSocket only
   bool nonblocking = false;  // O_NONBLOCK, kept current by socket/accept4 flags, fcntl, FIONBIO
   bool connected = false;    // a connect on it succeeded (or a pending one was resolved so)
+  // SO_LINGER on with a timeout: close() may block until the data is sent or the time is up.
+  // Without it, close() of a socket returns 0 at once (the connection ends in the background).
+  bool close_may_block = false;
   // The decoder's handle of a connect that returned EINPROGRESS and whose outcome no call has
   // revealed yet (the tracer's call id, the strace reader's event index).
   std::optional<uint64_t> pending_connect;
@@ -68,6 +71,7 @@ class FdTable {
   // original descriptor: its outcome is reported once.
   void Duplicate(int from, int to);
   void SetNonblocking(int fd, bool nonblocking);
+  void SetCloseMayBlock(int fd, bool may_block);
 
   // epoll_ctl(epfd, op, target): only socket targets are remembered.
   void EpollCtl(int epfd, int op, int target);
