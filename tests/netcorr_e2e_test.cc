@@ -384,6 +384,38 @@ TEST(NetcorrFiles, TsharkReadsTheCapturedEvidenceWithComments) {
   EXPECT_TRUE(absl::StrContains(comments->out, "connect")) << comments->out;
 }
 
+// A launched program that never touches the network never opens the capture (its packet
+// socket's setup and teardown would cost the program ~40 ms for nothing); the report says so
+// and the -w file is still a valid, empty capture.
+TEST(NetcorrFiles, ProgramWithoutNetworkCallsNeverOpensTheCapture) {
+  NETCORR_REQUIRE(Root("namespaces, ptrace and capture"), Program("/usr/bin/capinfos"));
+  auto world = World::Create();
+  ASSERT_TRUE(world.ok()) << world.status();
+  TempDir dir;
+  const std::string pcap = dir.File("quiet.pcapng");
+  auto text = (*world)->RunInClient(
+      {Netcorr(), "-w", pcap, "--", "/bin/sh", "-c", "echo quiet > /dev/null"}, absl::Seconds(30));
+  ASSERT_TRUE(text.ok()) << text.status();
+  EXPECT_EQ(text->exit_code, 0) << text->err;
+  EXPECT_TRUE(absl::StrContains(text->err, "not opened, the program never touched the network"))
+      << text->err;
+  auto info = RunCommand({"/usr/bin/capinfos", "-c", pcap}, absl::Seconds(30));
+  ASSERT_TRUE(info.ok()) << info.status();
+  EXPECT_EQ(info->exit_code, 0) << info->err;
+  EXPECT_TRUE(absl::StrContains(info->out, "Number of packets:   0")) << info->out;
+
+  auto json = (*world)->RunInClient({Netcorr(), "--json", "--", "/bin/true"}, absl::Seconds(30));
+  ASSERT_TRUE(json.ok()) << json.status();
+  EXPECT_TRUE(absl::StrContains(json->err, "\"opened\": false")) << json->err;
+  // A program that does connect opens it before its first SYN leaves (evidence frames 1, 2).
+  auto refused = (*world)->RunInClient({Netcorr(), "--json", "--", ExamplePath("tcp_client"),
+                                        "--host", kServerV4, "--port", "7001"},
+                                       absl::Seconds(30));
+  ASSERT_TRUE(refused.ok()) << refused.status();
+  EXPECT_TRUE(absl::StrContains(refused->err, "\"opened\": true")) << refused->err;
+  EXPECT_TRUE(absl::StrContains(refused->err, "refused_by_rst")) << refused->err;
+}
+
 // Without capture netcorr prints each call like strace -yy, and keeps the program's exit status.
 TEST(NetcorrCli, NoCapturePrintsCallsLikeStraceAndKeepsTheExitStatus) {
   NETCORR_REQUIRE(Root("namespaces and ptrace"));

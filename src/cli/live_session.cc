@@ -217,18 +217,22 @@ int RunLiveSession(const Options& options) {
 
   SessionState state(options, correlator_options, out->get(), &terminal, std::move(files));
 
-  // The capture opens on its own thread while the program starts; the program's first
-  // traffic call waits for it (SessionState::WidenFilter), so nothing it sends is missed.
+  // The capture opens on its own thread: attached, at once (the service has sockets already);
+  // launched, when the program first touches the network (SessionState::StartCapture), since
+  // opening and closing a packet socket costs ~40 ms of kernel synchronisation that a program
+  // without network calls need not wait for. The first traffic call waits for it
+  // (SessionState::WidenFilter), so nothing it sends is missed.
   std::unique_ptr<capture::LiveCapture> capture;
   CaptureStats no_capture;
   std::jthread capture_opener;
+  std::once_flag capture_started;
   if (options.capture && !place->refusal.empty()) {
     no_capture.available = false;
     no_capture.unavailable_reason = place->refusal_reason;
     Warn(absl::StrCat("tracing without capture: ", place->refusal));
     state.CaptureMissing(no_capture);
   } else if (options.capture) {
-    capture_opener = std::jthread([&options, &place, &state, &capture, &no_capture] {
+    const auto open_capture = [&options, &place, &state, &capture, &no_capture] {
       capture::LiveCaptureOptions capture_options;
       capture_options.interfaces = options.interfaces;
       if (options.snaplen > 0) capture_options.snaplen = options.snaplen;
@@ -252,7 +256,12 @@ int RunLiveSession(const Options& options) {
       Warn(absl::StrCat("tracing without capture: ",
                         denied ? CaptureDeniedLine(place->where, message) : message));
       state.CaptureMissing(no_capture);
+    };
+    state.SetCaptureStarter([&capture_started, &capture_opener, open_capture] {
+      std::call_once(capture_started,
+                     [&] { capture_opener = std::jthread(open_capture); });
     });
+    if (options.mode == Mode::kAttach) state.StartCapture();
   } else {
     no_capture.available = false;
     no_capture.unavailable_reason = "capture disabled with --no-capture";
@@ -330,6 +339,13 @@ int RunLiveSession(const Options& options) {
                                                      : "program exited";
   if (!status.ok()) Warn(std::string(status.status().message()));
 
+  // Past this point no call can start the capture any more.
+  std::call_once(capture_started, [&] {
+    if (options.capture && place->refusal.empty()) {
+      no_capture.opened = false;
+      state.CaptureMissing(no_capture);
+    }
+  });
   if (capture_opener.joinable()) capture_opener.join();
   CaptureStats final_stats = no_capture;
   if (capture) {

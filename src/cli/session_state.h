@@ -4,9 +4,12 @@
 // report's record and the -w files make of it (RunLiveSession, live_session.cc, wires it up).
 
 #include <malloc.h>
+#include <sys/socket.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -36,14 +39,20 @@ namespace netcorr::cli {
 // mode hands each packet over as soon as the kernel has it, and capture threads poll every
 // 100 ms at most.
 inline constexpr TimeNs kDeliveryLatencyNs = 150'000'000;
-// Late evidence (an RST or ICMP error racing a failing call's exit, the answer a timed-out wait
-// just missed) still reaches the capture after the program is gone: the capture stays open this
-// long after the last call that could still be explained by it. A program whose calls all
-// succeeded pays nothing (a success needs no evidence from after it returned).
+// Late evidence (the answer a timed-out wait just missed, the reply to a call still blocked when
+// the program ended) may reach the capture after the program is gone: the capture stays open
+// this long after the last call that gave up waiting. An error that is an answer (refused,
+// reset, unreachable, broken pipe) needs no drain: the packet that caused it passed the
+// capture's tap before the kernel handed the error to the program, so it is in the capture's
+// ring already and the final read takes it. A program whose calls all succeeded pays nothing.
 inline constexpr TimeNs kCaptureDrainNs = 250'000'000;
 
 inline bool MayAwaitLateEvidence(const SyscallEvent& call) {
-  return !call.finished || call.error != 0 || (call.kind == CallKind::kWait && call.result == 0);
+  if (!call.finished) return true;
+  if (call.kind == CallKind::kWait) return call.result == 0;  // timed out
+  // Gave up waiting (SO_RCVTIMEO/SO_SNDTIMEO, a connect that timed out): what it waited for
+  // may come just after.
+  return call.error == EAGAIN || call.error == ETIMEDOUT || call.error == EINPROGRESS;
 }
 
 // How long a packet waits before it goes to the -w file, so that the comments of the findings
@@ -87,7 +96,16 @@ class SessionState : public tracer::EventSink {
     MarkCaptureDecided();
   }
 
+  // How the capture is opened (once; calling it again does nothing). Set before tracing starts.
+  void SetCaptureStarter(std::function<void()> start) { start_capture_ = std::move(start); }
+  void StartCapture() {
+    if (start_capture_) start_capture_();
+  }
+
   void OnSyscall(const SyscallEvent& event) override {
+    // The first call on an IP socket (socket() itself included) opens the capture, so that it
+    // is likely ready by the time the program sends.
+    if (TouchesNetwork(event)) StartCapture();
     std::lock_guard<std::mutex> lock(mu_);
     record_.AddCall(event);
     if (MayAwaitLateEvidence(event)) {
@@ -124,6 +142,7 @@ class SessionState : public tracer::EventSink {
   // Runs while the tracee waits at the call's entry: once this returns, the kernel filter
   // already lets the flow's first packet through.
   void BeforeTraffic(const tracer::TrafficIntent& intent) override {
+    StartCapture();
     if (intent.unseen_flows) {
       // io_uring: the ring's connects and sends will announce nothing; take every flow.
       capture::FlowTerm tcp{Transport::kTcp, {}, 0, /*any_flow=*/true};
@@ -309,6 +328,7 @@ class SessionState : public tracer::EventSink {
       return t.transport == Transport::kTcp || t.transport == Transport::kUdp;
     });
     if (!any) return;
+    StartCapture();
     WaitForCaptureDecision();
     std::lock_guard<std::mutex> lock(filter_mu_);
     bool changed = false;
@@ -368,7 +388,18 @@ class SessionState : public tracer::EventSink {
     return s;
   }
 
+  static bool TouchesNetwork(const SyscallEvent& e) {
+    if (e.kind == CallKind::kIoUring) return true;
+    const auto ip = [](const SocketIdentity& s) {
+      return s.family == AF_INET || s.family == AF_INET6;
+    };
+    if (e.socket && ip(*e.socket)) return true;
+    return std::any_of(e.waited.begin(), e.waited.end(),
+                       [&](const FdSocket& w) { return ip(w.socket); });
+  }
+
   const Options& options_;
+  std::function<void()> start_capture_;
   std::mutex mu_;
   report::SessionRecord record_;
   correlate::Correlator correlator_;

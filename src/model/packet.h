@@ -152,6 +152,9 @@ struct CaptureStats {
   uint64_t interface_dropped = 0;
   uint64_t undecodable = 0;
   bool available = true;  // false: no capture at all (no privilege, --no-capture)
+  // false: it could have been, but the launched program never touched the network, so it was
+  // never opened (its packet socket's setup and teardown cost the program time for nothing).
+  bool opened = true;
   std::string unavailable_reason;
 };
 

@@ -173,6 +173,7 @@ void WriteCapture(JsonWriter& w, const SessionInfo& s, const CaptureStats& c) {
   w.Key("capture");
   w.BeginObject();
   w.Field("available", c.available);
+  w.Field("opened", c.available && c.opened);
   w.Field("reason", c.unavailable_reason);
   w.Field("received", c.received);
   w.Field("kernel_dropped", c.kernel_dropped);

@@ -191,6 +191,12 @@ void RenderHeader(const ReportInput& in, TimeNs zero, Page& page) {
   std::string capture = absl::StrCat(
       "capture on ", s.interfaces.empty() ? std::string("any") : absl::StrJoin(s.interfaces, ","));
   if (s.snaplen > 0) absl::StrAppend(&capture, ", snaplen ", s.snaplen);
+  if (!cap.opened) {
+    absl::StrAppend(&capture, ": not opened, the program never touched the network");
+    if (!s.capture_file.empty()) absl::StrAppend(&capture, "; ", s.capture_file, " holds no packet");
+    page.Paragraph(capture);
+    return;
+  }
   absl::StrAppend(&capture, ": ", Plural(cap.received, "packet", "packets"), " received, ",
                   cap.kernel_dropped, " dropped by the kernel, ", cap.interface_dropped,
                   " by the interface");
