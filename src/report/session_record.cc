@@ -2,55 +2,20 @@
 
 #include <algorithm>
 #include <deque>
+#include <functional>
+#include <limits>
+#include <queue>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
-#include "absl/container/node_hash_map.h"
+#include "src/report/held_events.h"
 
 namespace netcorr::report {
 
 namespace {
 
-// An event kept while at least one story list (or a finding) holds it.
-template <typename T>
-class HeldEvents {
- public:
-  void Add(uint64_t id, const T& value) { held_.try_emplace(id, Held{value, 0}); }
-  void Hold(uint64_t id) {
-    if (auto it = held_.find(id); it != held_.end()) ++it->second.refs;
-  }
-  void Drop(uint64_t id) {
-    auto it = held_.find(id);
-    if (it != held_.end() && --it->second.refs == 0) held_.erase(it);
-  }
-  template <typename F>
-  void Visit(uint64_t id, F&& f) const {
-    if (auto it = held_.find(id); it != held_.end()) f(it->second.value);
-  }
-  bool contains(uint64_t id) const { return held_.contains(id); }
-  size_t size() const { return held_.size(); }
-  std::vector<T> SortedById() const {
-    std::vector<std::pair<uint64_t, const T*>> ids;
-    ids.reserve(held_.size());
-    for (const auto& [id, h] : held_) ids.emplace_back(id, &h.value);
-    std::sort(ids.begin(), ids.end(),
-              [](const auto& a, const auto& b) { return a.first < b.first; });
-    std::vector<T> out;
-    out.reserve(ids.size());
-    for (const auto& [id, v] : ids) out.push_back(*v);
-    return out;
-  }
-
- private:
-  struct Held {
-    T value;
-    uint32_t refs;
-  };
-  // Nodes, not slots: a table sized for a burst keeps its slots after the burst, and a Packet
-  // slot is 450 bytes where a node pointer is 8.
-  absl::node_hash_map<uint64_t, Held> held_;
-};
+constexpr TimeNs kNever = std::numeric_limits<TimeNs>::max();
 
 void Sum(ServiceTotals& into, const ServiceTotals& t) {
   into.flows += t.flows;
@@ -84,6 +49,7 @@ class SessionRecord::Stories {
   void AddCall(const SyscallEvent& call, SessionTotals& totals) {
     calls_.Add(call.id, call);
     Story& story = StoryForCall(call);
+    if (story.type == Type::kSocket) socket_story_of_call_[call.id] = story.id;
     Keep(story, call.id, /*notable=*/false, /*is_call=*/true);
     story.last_ns = std::max(story.last_ns, std::max(call.exit_ns, call.entry_ns));
     if (call.socket) {
@@ -128,13 +94,10 @@ class SessionRecord::Stories {
   void Pin(const Finding& f) {
     std::vector<const Story*> related;
     const SyscallEvent& call = f.call;
-    if (call.fd >= 0) {
-      if (auto it = socket_index_.find({call.pid, call.fd}); it != socket_index_.end()) {
-        const Story& s = stories_.at(it->second);
-        related.push_back(&s);
-        for (uint64_t id : s.linked) {
-          if (auto l = stories_.find(id); l != stories_.end()) related.push_back(&l->second);
-        }
+    if (const Story* socket = SocketStoryOf(call); socket != nullptr) {
+      related.push_back(socket);
+      for (uint64_t id : socket->linked) {
+        if (auto l = stories_.find(id); l != stories_.end()) related.push_back(&l->second);
       }
     }
     if (f.flow) {
@@ -158,11 +121,21 @@ class SessionRecord::Stories {
 
   void Release(TimeNs watermark, std::map<std::pair<Transport, Endpoint>, ServiceTotals>& done,
                ServiceTotals& others, size_t max_services) {
+    // Only the stories whose deadline may have passed are looked at: walking every story at
+    // every tick was a busy session's top cost after the tracer's own.
     std::vector<uint64_t> gone;
-    for (const auto& [id, s] : stories_) {
-      const bool ended = s.ended && s.last_ns + limits_.linger_ns < watermark;
-      const bool idle = s.last_ns + limits_.idle_ns < watermark;
-      if (ended || idle) gone.push_back(id);
+    while (!due_.empty() && due_.top().first < watermark) {
+      const auto [deadline, id] = due_.top();
+      due_.pop();
+      auto it = stories_.find(id);
+      if (it == stories_.end() || it->second.queued != deadline) continue;  // superseded
+      Story& s = it->second;
+      s.queued = kNever;
+      if (Deadline(s) < watermark) {
+        gone.push_back(id);
+      } else {
+        Schedule(s);  // it has had events since: its deadline moved on
+      }
     }
     if (stories_.size() - gone.size() > limits_.max_stories) {
       std::vector<std::pair<TimeNs, uint64_t>> by_age;
@@ -199,6 +172,7 @@ class SessionRecord::Stories {
     bool holds_calls = true;
     TimeNs last_ns = 0;
     bool ended = false;
+    TimeNs queued = kNever;  // its earliest deadline in due_
     std::vector<uint64_t> first;
     std::deque<uint64_t> latest;
     std::vector<uint64_t> notable_first;
@@ -254,6 +228,7 @@ class SessionRecord::Stories {
     s.latest.push_back(id);
     Hold(id, is_call);
     if (s.latest.size() > limits_.latest_events) {
+      if (s.type == Type::kSocket) socket_story_of_call_.erase(s.latest.front());
       Drop(s.latest.front(), is_call);
       s.latest.pop_front();
     }
@@ -277,7 +252,22 @@ class SessionRecord::Stories {
     s.id = id;
     s.type = type;
     s.holds_calls = holds_calls;
+    Schedule(s);
     return s;
+  }
+
+  // When a story may be let go: after linger_ns once ended, after idle_ns of silence anyway.
+  // Events only move it later, so the queue may hold a deadline that is too early (it is then
+  // rescheduled when it comes up), never one that is too late.
+  TimeNs Deadline(const Story& s) const {
+    const TimeNs idle = s.last_ns + limits_.idle_ns;
+    return s.ended ? std::min(idle, s.last_ns + limits_.linger_ns) : idle;
+  }
+  void Schedule(Story& s) {
+    const TimeNs d = Deadline(s);
+    if (d >= s.queued) return;
+    s.queued = d;
+    due_.emplace(d, s.id);
   }
 
   Story& StoryForCall(const SyscallEvent& call) {
@@ -379,7 +369,22 @@ class SessionRecord::Stories {
     return resent;
   }
 
-  void End(Story& s) { s.ended = true; }
+  // The socket story that holds `call`. A finding is decided after its call's evidence window,
+  // often after the socket closed and its fd named the next one: found by the call's id, not
+  // by its fd. A call already rotated out of a long-lived socket's story: the fd's open story.
+  const Story* SocketStoryOf(const SyscallEvent& call) const {
+    if (auto it = socket_story_of_call_.find(call.id); it != socket_story_of_call_.end()) {
+      if (auto s = stories_.find(it->second); s != stories_.end()) return &s->second;
+    }
+    if (call.fd < 0) return nullptr;
+    auto it = socket_index_.find({call.pid, call.fd});
+    return it == socket_index_.end() ? nullptr : &stories_.at(it->second);
+  }
+
+  void End(Story& s) {
+    s.ended = true;
+    Schedule(s);
+  }
 
   static void Fold(const Story& s, std::map<std::pair<Transport, Endpoint>, ServiceTotals>& into) {
     if (s.packets == 0 && s.calls == 0) return;
@@ -423,6 +428,9 @@ class SessionRecord::Stories {
     }
     for (uint64_t held : s.AllIds()) Drop(held, s.holds_calls);
     if (s.indexed) Unindex(s);
+    if (s.type == Type::kSocket) {
+      for (uint64_t call : s.AllIds()) socket_story_of_call_.erase(call);
+    }
     if (link_story_ == id) link_story_ = 0;
     stories_.erase(it);
   }
@@ -443,7 +451,13 @@ class SessionRecord::Stories {
   const RecordLimits& limits_;
   uint64_t next_id_ = 0;
   std::map<uint64_t, Story> stories_;
+  // (deadline, story id), earliest first; entries whose story moved on are skipped.
+  std::priority_queue<std::pair<TimeNs, uint64_t>, std::vector<std::pair<TimeNs, uint64_t>>,
+                      std::greater<>>
+      due_;
   absl::flat_hash_map<std::pair<int32_t, int32_t>, uint64_t> socket_index_;
+  // call id -> its socket story, for the calls a socket story lists.
+  absl::flat_hash_map<uint64_t, uint64_t> socket_story_of_call_;
   absl::flat_hash_map<FlowKey, uint64_t> flow_index_;
   absl::flat_hash_map<int32_t, uint64_t> waits_index_;
   absl::flat_hash_map<int32_t, uint64_t> process_calls_index_;

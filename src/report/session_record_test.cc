@@ -140,6 +140,37 @@ TEST(SessionRecordTest, AFindingKeepsItsContextAfterItsFlowIsLetGo) {
   EXPECT_LT(view.packets.size(), 20u);
 }
 
+// A finding is decided after its call's evidence window, by when the program has often closed
+// the socket and its fd names the next one: the finding still holds its own socket's story
+// (here the connect() the report reaches back to), not the fd's new socket.
+TEST(SessionRecordTest, AFindingDecidedAfterItsSocketClosedHoldsThatSocketsCalls) {
+  SessionRecord record;
+  Churn churn{record};
+  const FlowKey flow = TcpFlow("10.0.0.1", 5556, "10.0.0.3", 80);
+  const TimeNs t = churn.t;
+  SyscallEvent connect = Call(900'000, "connect", 3, t, t + 100'000);
+  connect.socket = SocketOf(flow);
+  record.AddCall(connect);
+  SyscallEvent recv = Call(900'001, "recvfrom", 3, t + 200'000, t + 300'000, ECONNRESET);
+  recv.socket = SocketOf(flow);
+  record.AddPacket(Tcp(900'002, t + 250'000, flow.remote, flow.local, kRstAck, 9, 9));
+  record.AddCall(recv);
+  record.AddCall(Call(900'003, "close", 3, t + 400'000, t + 410'000));
+  churn.t += kMs;
+  churn.Connection(2000);  // fd 3 again: a new socket, a new story
+  record.AddFinding(testing::MakeFinding(FindingKind::kResetByPeer, recv, {900'002}, "reset",
+                                         "look at the server"));
+  for (uint16_t port = 2001; port < 12000; ++port) churn.Connection(port);
+  record.Release(churn.t + 60 * kSec);
+
+  const SessionRecord::View view = record.Snapshot();
+  std::vector<uint64_t> kept;
+  for (const SyscallEvent& c : view.calls) kept.push_back(c.id);
+  EXPECT_NE(std::find(kept.begin(), kept.end(), 900'000u), kept.end()) << "its connect()";
+  EXPECT_NE(std::find(kept.begin(), kept.end(), 900'003u), kept.end()) << "its close()";
+  EXPECT_LT(view.calls.size(), 40u);
+}
+
 TEST(SessionRecordTest, ALongFlowKeepsItsStartItsEndAndItsRetransmissions) {
   SessionRecord record;
   const FlowKey flow = TcpFlow("10.0.0.1", 40000, "10.0.0.2", 80);
