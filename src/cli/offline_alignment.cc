@@ -31,6 +31,13 @@ bool PacketsSortedByTime(absl::Span<const Packet> packets) {
                         [](const Packet& a, const Packet& b) { return a.ts_ns < b.ts_ns; });
 }
 
+// How far `ts` lies outside the call's [entry, exit]; 0 inside.
+TimeNs DistanceFromCall(const SyscallEvent& call, TimeNs ts) {
+  if (ts < call.entry_ns) return call.entry_ns - ts;
+  if (ts > call.exit_ns) return ts - call.exit_ns;
+  return 0;
+}
+
 }  // namespace
 
 bool IsSocketCall(const SyscallEvent& call) {
@@ -77,10 +84,44 @@ SocketIdentityInference::SocketIdentityInference(absl::Span<const Packet> packet
                                                  const correlate::EvidenceWindow& window)
     : packets_(packets), window_(window), usable_(PacketsSortedByTime(packets)) {}
 
+const Packet* SocketIdentityInference::SynFor(const SyscallEvent& call, const Endpoint& remote) {
+  auto it = std::lower_bound(packets_.begin(), packets_.end(), window_.EarliestFor(call),
+                             [](const Packet& p, TimeNs t) { return p.ts_ns < t; });
+  const TimeNs latest = window_.LatestReceivedBy(call);
+  const Packet* best = nullptr;
+  TimeNs best_distance = 0;
+  for (; it != packets_.end() && it->ts_ns <= latest; ++it) {
+    if (it->transport != Transport::kTcp || it->dst != remote || !IsOpeningSyn(*it)) continue;
+    if (claimed_.contains(static_cast<size_t>(&*it - packets_.data()))) continue;
+    const TimeNs distance = DistanceFromCall(call, it->ts_ns);
+    // Inside the call beats the slack around it; among equals, the earliest (the first SYN
+    // of a connect that retransmitted it).
+    if (best == nullptr || distance < best_distance) {
+      best = &*it;
+      best_distance = distance;
+    }
+    if (distance == 0) break;
+  }
+  return best;
+}
+
+void SocketIdentityInference::ClaimOwnSyn(const SyscallEvent& c) {
+  if (c.kind != CallKind::kConnect || !c.socket || !c.socket->local || !c.socket->remote) return;
+  auto it = std::lower_bound(packets_.begin(), packets_.end(), window_.EarliestFor(c),
+                             [](const Packet& p, TimeNs t) { return p.ts_ns < t; });
+  for (; it != packets_.end() && it->ts_ns <= window_.LatestReceivedBy(c); ++it) {
+    if (IsOpeningSyn(*it) && it->src == *c.socket->local && it->dst == *c.socket->remote) {
+      claimed_.insert(static_cast<size_t>(&*it - packets_.data()));
+      return;
+    }
+  }
+}
+
 bool SocketIdentityInference::Infer(SyscallEvent& c) {
   if (!usable_) return false;
   socket_model::FdTable& table = tables_[c.pid];
   if (c.socket && c.socket->local && c.socket->remote) {  // -yy already told us
+    ClaimOwnSyn(c);
     if (c.kind == CallKind::kClose) table.Close(c.fd);
     return false;
   }
@@ -93,8 +134,8 @@ bool SocketIdentityInference::Infer(SyscallEvent& c) {
     // A connect is a TCP SYN or, on a UDP socket, nothing on the wire until the first send.
     const Packet* first = nullptr;
     if (c.kind == CallKind::kConnect) {
-      first = FirstPacketTo(packets_, Transport::kTcp, *c.address, window_.EarliestFor(c),
-                            window_.LatestReceivedBy(c), /*syn_only=*/true);
+      first = SynFor(c, *c.address);
+      if (first != nullptr) claimed_.insert(static_cast<size_t>(first - packets_.data()));
     }
     if (first == nullptr) {
       first = FirstPacketTo(packets_, Transport::kUdp, *c.address, window_.EarliestFor(c),

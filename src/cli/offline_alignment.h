@@ -51,9 +51,13 @@ class ClockOffsetEstimator {
 std::optional<ClockOffset> EstimateClockOffset(absl::Span<const SyscallEvent> calls,
                                                absl::Span<const Packet> packets);
 
-// strace without -yy gives no 5-tuples. For each connect/sendto with a destination, the
-// capture's first packet to that destination within the call's time tells the local end; the
-// identity is then carried to later calls on the same (pid, fd) until it is closed.
+// strace without -yy gives no 5-tuples, and even with -yy a connect that failed shows none. For
+// each connect/sendto with a destination, the capture tells the local end: for a connect, the
+// SYN to that destination inside the call's [entry, exit], else the nearest one within the
+// evidence window, and each SYN explains one connect only (in dense traffic an earlier
+// connection's SYN to the same server is often within the window too); for a datagram, the
+// first packet to the destination within the call's time. The identity is then carried to
+// later calls on the same (pid, fd) until it is closed.
 class SocketIdentityInference {
  public:
   // `packets` (in capture order) must outlive the inference.
@@ -63,12 +67,18 @@ class SocketIdentityInference {
   bool Infer(SyscallEvent& call);
 
  private:
+  // The unclaimed SYN from us to `remote` that best explains `call`, or nullptr.
+  const Packet* SynFor(const SyscallEvent& call, const Endpoint& remote);
+  // Marks the SYN of a connect whose ends strace showed, so that no other connect takes it.
+  void ClaimOwnSyn(const SyscallEvent& call);
+
   absl::Span<const Packet> packets_;
   correlate::EvidenceWindow window_;
   bool usable_ = false;
   // What each process's fds were inferred to be, kept by the same socket model the strace
   // reader used, so a reused fd number starts over exactly where it did there.
   absl::flat_hash_map<int32_t, socket_model::FdTable> tables_;
+  absl::flat_hash_set<size_t> claimed_;  // indexes of SYNs already paired with a connect
 };
 
 // The whole-log form; returns how many calls got an inferred identity.
