@@ -27,9 +27,9 @@ TimeNs AddTime(TimeNs a, TimeNs b) {
 }
 
 void Assembler::CountUnknown(std::string_view raw) {
-  ++result_.unknown_lines;
-  if (result_.unknown_examples.size() < options_.max_unknown_examples) {
-    result_.unknown_examples.emplace_back(raw.substr(0, kMaxExampleBytes));
+  ++facts_.unknown_lines;
+  if (facts_.unknown_examples.size() < options_.max_unknown_examples) {
+    facts_.unknown_examples.emplace_back(raw.substr(0, kMaxExampleBytes));
   }
 }
 
@@ -98,7 +98,7 @@ void Assembler::ProcessBookkeeping(CallClass cls, int32_t tid, std::string_view 
       p.pid = child;
       p.parent_pid = parent;
       p.time_ns = exit_ns;
-      result_.processes.push_back(std::move(p));
+      EmitProcess(std::move(p));
       // fork: the child starts with copies of the parent's descriptors.
       socket_model::FdTable copy = Table(parent).ForkedCopy();
       tables_[child] = std::move(copy);
@@ -122,7 +122,7 @@ void Assembler::ProcessBookkeeping(CallClass cls, int32_t tid, std::string_view 
         }
       }
       started_pids_.insert(pid);
-      result_.processes.push_back(std::move(p));
+      EmitProcess(std::move(p));
       break;
     }
     default:
@@ -201,12 +201,11 @@ void Assembler::Consume(const StraceLine& l, int32_t source_tid, std::string_vie
   if (!l.has_pid && source_tid == kAnonymousTid) tid = anonymous_tid_;
   NoteNewTid(tid);
   if (l.time_form != StraceTimeForm::kNone) {
-    result_.has_timestamps = true;
-    if (l.time_form == StraceTimeForm::kTimeOfDay) result_.time_of_day_only = true;
-    result_.timestamp_precision_digits =
-        std::max(result_.timestamp_precision_digits, l.time_digits);
+    facts_.has_timestamps = true;
+    if (l.time_form == StraceTimeForm::kTimeOfDay) facts_.time_of_day_only = true;
+    facts_.timestamp_precision_digits = std::max(facts_.timestamp_precision_digits, l.time_digits);
   }
-  if (l.has_duration) result_.has_durations = true;
+  if (l.has_duration) facts_.has_durations = true;
   const TimeNs t = l.time_form != StraceTimeForm::kNone ? l.time_ns : 0;
   NoteTime(t);
 
@@ -285,6 +284,7 @@ void Assembler::Consume(const StraceLine& l, int32_t source_tid, std::string_vie
       FlushTid(tid, t);
       const int32_t tgid = TgidOf(tid);
       if (tgid != tid) return;  // a thread of a process that goes on
+      ReleaseProcess(tgid);     // its sockets can show nothing more
       ProcessEvent p;
       p.pid = tid;
       p.time_ns = t;
@@ -297,7 +297,7 @@ void Assembler::Consume(const StraceLine& l, int32_t source_tid, std::string_vie
         p.detail = l.core_dumped ? absl::StrCat(std::string(l.name), " (core dumped)")
                                  : std::string(l.name);
       }
-      result_.processes.push_back(std::move(p));
+      EmitProcess(std::move(p));
       return;
     }
     case StraceLineKind::kSignal: {
@@ -308,7 +308,7 @@ void Assembler::Consume(const StraceLine& l, int32_t source_tid, std::string_vie
       s.name = std::string(l.name);
       s.signo = SignalFromName(l.name).value_or(0);
       s.detail = std::string(l.args);
-      result_.signals.push_back(std::move(s));
+      EmitSignal(std::move(s));
       return;
     }
     case StraceLineKind::kAttached:
@@ -319,7 +319,7 @@ void Assembler::Consume(const StraceLine& l, int32_t source_tid, std::string_vie
       p.pid = TgidOf(l.status);
       p.time_ns = t;
       if (l.kind == StraceLineKind::kDetached) FlushTid(l.status, t);
-      result_.processes.push_back(std::move(p));
+      EmitProcess(std::move(p));
       return;
     }
     case StraceLineKind::kSuperseded:
@@ -328,47 +328,79 @@ void Assembler::Consume(const StraceLine& l, int32_t source_tid, std::string_vie
   }
 }
 
-StraceParseResult Assembler::Finish() {
+void Assembler::Finish() {
   // Calls still in progress when the log ends were blocked when strace stopped.
   std::vector<int32_t> open;
   for (const auto& [tid, u] : unfinished_) open.push_back(tid);
   for (const auto& [tid, in] : interrupted_) open.push_back(tid);
   std::sort(open.begin(), open.end());
   open.erase(std::unique(open.begin(), open.end()), open.end());
-  for (int32_t tid : open) FlushTid(tid, result_.last_time_ns);
+  for (int32_t tid : open) FlushTid(tid, facts_.last_time_ns);
+  // Nothing more can show a socket's ends.
+  std::vector<uint64_t> serials;
+  for (const auto& [serial, inst] : instances_) serials.push_back(serial);
+  std::sort(serials.begin(), serials.end());
+  for (uint64_t serial : serials) ReleaseSocket(serial);
+  for (uint64_t id : held_order_) ReleaseHeld(id);
+  held_order_.clear();
+}
 
-  // The placeholder pid gets the one the log revealed.
-  for (SyscallEvent& ev : events_) {
-    if (ev.tid == kAnonymousTid) ev.tid = anonymous_tid_;
-    ev.pid = TgidOf(ev.tid);
-  }
-  for (ProcessEvent& p : result_.processes) {
-    if (p.pid == kAnonymousTid) p.pid = anonymous_tid_;
-  }
-  for (StraceSignal& s : result_.signals) {
-    if (s.tid == kAnonymousTid) s.tid = anonymous_tid_;
-    s.pid = TgidOf(s.tid);
-  }
+namespace {
 
-  // Entry order, ids from 1; links between calls follow.
-  std::vector<size_t> order(events_.size());
-  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::stable_sort(order.begin(), order.end(),
-                   [&](size_t a, size_t b) { return events_[a].entry_ns < events_[b].entry_ns; });
-  std::vector<uint64_t> id_of(events_.size());
-  for (size_t k = 0; k < order.size(); ++k) id_of[order[k]] = k + 1;
-  result_.calls.reserve(events_.size());
-  for (size_t k = 0; k < order.size(); ++k) {
-    SyscallEvent& ev = events_[order[k]];
-    ev.id = k + 1;
-    if (ev.resolves_call) ev.resolves_call = id_of[*ev.resolves_call];
-    result_.calls.push_back(std::move(ev));
+ItemKey CallKey(const SyscallEvent& ev, uint64_t order) {
+  return {ev.finished ? ev.exit_ns : std::numeric_limits<TimeNs>::max(), ev.entry_ns, order};
+}
+
+}  // namespace
+
+void Assembler::EmitCall(SyscallEvent ev, uint64_t order) {
+  const ItemKey key = CallKey(ev, order);
+  out_.Push(key, StraceItem{std::move(ev), order});
+}
+
+void Assembler::EmitProcess(ProcessEvent p) {
+  const uint64_t order = next_order_++;
+  const ItemKey key{p.time_ns, std::numeric_limits<TimeNs>::max(), order};
+  out_.Push(key, StraceItem{std::move(p), order});
+}
+
+void Assembler::EmitSignal(StraceSignal s) {
+  const uint64_t order = next_order_++;
+  const ItemKey key{s.time_ns, std::numeric_limits<TimeNs>::max(), order};
+  out_.Push(key, StraceItem{std::move(s), order});
+}
+
+ItemKey Assembler::LowestPending(TimeNs clock) const {
+  // A line still to come makes items at `clock` or later, with two exceptions. A resumed call
+  // exits at entry + -T duration, which strace measures a little before it stamps the resumed
+  // line: kResumeSlackNs covers that. A resumed call whose entry is not in the log gets entry =
+  // exit - duration: hence no bound on the entry. Without timestamps every time is 0 and only
+  // the order tells items apart (a call in progress then also exits at 0, after this order).
+  ItemKey low = facts_.has_timestamps
+                    ? ItemKey{clock - kResumeSlackNs, std::numeric_limits<TimeNs>::min(), 0}
+                    : ItemKey{clock, clock, next_order_};
+  // A call that returned ERESTART* may yet end as EINTR at that return.
+  for (const auto& [tid, in] : interrupted_) {
+    const CallClass cls = Classify(in.name);
+    if (cls == CallClass::kIgnored || cls == CallClass::kSelfPid) continue;  // makes no item
+    low = std::min(low, facts_.has_timestamps
+                            ? ItemKey{in.interrupted_ns, std::numeric_limits<TimeNs>::min(), 0}
+                            : ItemKey{in.interrupted_ns, in.entry_ns, next_order_});
   }
-  events_.clear();
-  std::stable_sort(
-      result_.processes.begin(), result_.processes.end(),
-      [](const ProcessEvent& a, const ProcessEvent& b) { return a.time_ns < b.time_ns; });
-  return std::move(result_);
+  for (const auto& [id, h] : held_) low = std::min(low, CallKey(h.ev, h.order));
+  return low;
+}
+
+void Assembler::Relabel(StraceItem& item) const {
+  if (SyscallEvent* ev = std::get_if<SyscallEvent>(&item.value)) {
+    if (ev->tid == kAnonymousTid) ev->tid = anonymous_tid_;
+    ev->pid = TgidOf(ev->tid);
+  } else if (ProcessEvent* p = std::get_if<ProcessEvent>(&item.value)) {
+    if (p->pid == kAnonymousTid) p->pid = anonymous_tid_;
+  } else if (StraceSignal* s = std::get_if<StraceSignal>(&item.value)) {
+    if (s->tid == kAnonymousTid) s->tid = anonymous_tid_;
+    s->pid = TgidOf(s->tid);
+  }
 }
 
 }  // namespace netcorr::analyze

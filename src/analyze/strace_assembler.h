@@ -4,9 +4,21 @@
 // restarts, forks, execs and threads, and feeds each process's socket model
 // (src/socket_model, the same rules the live tracer follows) so it emits the SyscallEvent values
 // a live session would: the correlator cannot tell a log from a live session.
+//
+// It streams: a call leaves for the ReorderBuffer as soon as it is final, and leaves the
+// Assembler's memory then. A call is final at its exit unless it is on a socket whose ends a
+// later call may still show (-yy decorates the fd at entry: the connect that gave a socket its
+// address shows no local end; the next call on it does). Those calls are held, per socket,
+// until one of: the ends are known (local, and remote for a stream), the socket is closed
+// (close(), or another socket shows up under its fd number), its process exits,
+// kMaxHeldPerSocket calls of the socket are waiting, or kMaxHeldAge calls have completed since
+// (the oldest then leave as they are). AF_UNIX sockets and listening sockets with a local end
+// have no ends to wait for. So what is held follows the live sockets, not the log's length; the
+// next call on a socket, which shows its ends, seldom comes later than that.
 
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -18,6 +30,7 @@
 #include "src/analyze/strace_call_class.h"
 #include "src/analyze/strace_line.h"
 #include "src/analyze/strace_log.h"
+#include "src/analyze/strace_reorder.h"
 #include "src/socket_model/fd_table.h"
 
 namespace netcorr::analyze {
@@ -31,14 +44,34 @@ TimeNs AddTime(TimeNs a, TimeNs b);
 
 class Assembler {
  public:
-  explicit Assembler(const StraceParseOptions& options)
-      : options_(options), anonymous_tid_(options.default_pid) {}
+  // Held calls of one socket beyond this leave without waiting for its ends (see above).
+  static constexpr size_t kMaxHeldPerSocket = 64;
+  static constexpr uint64_t kMaxHeldAge = 16384;
+  // How much earlier than its resumed line's stamp a resumed call may exit (see LowestPending).
+  static constexpr TimeNs kResumeSlackNs = 10'000'000;
+
+  // Final items go to `out`, which must outlive the Assembler.
+  Assembler(const StraceParseOptions& options, ReorderBuffer& out)
+      : options_(options), out_(out), anonymous_tid_(options.default_pid) {}
 
   void Consume(const StraceLine& l, int32_t source_tid, std::string_view raw);
   void CountUnknown(std::string_view raw);
-  void CountLine() { ++result_.lines; }
-  StraceParseResult Finish();
+  void CountLine() { ++facts_.lines; }
+  // The end of the log: calls still in progress were blocked when strace stopped; everything
+  // held is released.
+  void Finish();
   uint64_t recognized() const { return recognized_; }
+  const StraceLogFacts& facts() const { return facts_; }
+
+  // No item the Assembler has yet to hand out can sort below this, given that every line still
+  // to come is stamped at `clock` or later (lines are in time order per source, and sources
+  // are merged by time).
+  ItemKey LowestPending(TimeNs clock) const;
+  // The pid and tid as far as the log has told them by now (the placeholder tid of a log
+  // without pids, the thread group of a thread whose clone came after its first line).
+  void Relabel(StraceItem& item) const;
+  // Calls held until their socket's ends are known.
+  size_t held_calls() const { return held_.size(); }
 
  private:
   // What a call line says of its result.
@@ -67,8 +100,10 @@ class Assembler {
   // decoration after connect) reach the calls made before: strace decorates the fd at entry,
   // the tracer reports it at exit.
   struct Instance {
-    std::vector<size_t> events;
-    size_t addressed_from = SIZE_MAX;  // first event that gave the socket an address
+    int32_t tgid = 0;         // the process that recorded its first call
+    bool addressed = false;  // a call gave the socket an address: later ones may be backfilled
+    bool listening = false;  // listen() was called: it never gets a remote end
+    std::vector<uint64_t> held;  // ids of its calls waiting for the ends, oldest first
   };
   using FdState = socket_model::FdState;
 
@@ -78,9 +113,11 @@ class Assembler {
   }
   void NoteTime(TimeNs t) {
     if (t == 0) return;
-    if (result_.first_time_ns == 0 || t < result_.first_time_ns) result_.first_time_ns = t;
-    if (t > result_.last_time_ns) result_.last_time_ns = t;
+    if (facts_.first_time_ns == 0 || t < facts_.first_time_ns) facts_.first_time_ns = t;
+    if (t > facts_.last_time_ns) facts_.last_time_ns = t;
   }
+  void EmitProcess(ProcessEvent p);
+  void EmitSignal(StraceSignal s);
   void LearnAnonymousTid(int32_t tid);
   void NoteNewTid(int32_t tid);
 
@@ -99,16 +136,27 @@ class Assembler {
   // Merges a decoration into the fd's state; returns the state, or nullptr for a non-socket.
   FdState* Observe(int32_t tgid, const FdArg& fd, bool intrinsically_socket);
   void MergeIdentity(FdState& s, const SocketIdentity& seen);
+  // strace_held_calls.cc: calls held until their socket's ends are known.
   void Backfill(const FdState& s);
-  size_t Record(SyscallEvent ev, FdState* s, bool addresses_socket);
+  void Record(SyscallEvent ev, FdState* s, bool addresses_socket);
+  // Hands a final call to the reorder buffer.
+  void EmitCall(SyscallEvent ev, uint64_t order);
+  // Releases every call held for the socket with this serial, and forgets the socket.
+  void ReleaseSocket(uint64_t serial);
+  void ReleaseProcess(int32_t tgid);
+  // Hands out a held call (if it still is); its socket's list forgets it lazily.
+  void ReleaseHeld(uint64_t id);
   // Tells the socket model a finished call on `fd` returned; records what it resolved.
   void CallReturned(int32_t tgid, int fd, SyscallEvent& ev, std::optional<int> so_error);
   std::vector<FdSocket> WaitedFromPoll(int32_t tgid, std::string_view list);
   std::vector<FdSocket> WaitedFromSelect(int32_t tgid, const std::vector<std::string_view>& a);
 
   const StraceParseOptions& options_;
-  StraceParseResult result_;
+  ReorderBuffer& out_;
+  StraceLogFacts facts_;
   uint64_t recognized_ = 0;
+  uint64_t next_call_id_ = 1;  // ids in the order calls complete
+  uint64_t next_order_ = 0;    // of every item made
   int32_t anonymous_tid_ = 0;
   bool anonymous_learnt_ = false;
 
@@ -119,7 +167,12 @@ class Assembler {
   absl::flat_hash_map<int32_t, Interrupted> interrupted_;
   absl::flat_hash_map<int32_t, socket_model::FdTable> tables_;  // by tgid
   absl::flat_hash_map<uint64_t, Instance> instances_;           // by socket serial
-  std::vector<SyscallEvent> events_;    // in completion order; sorted by entry in Finish()
+  struct HeldCall {
+    uint64_t order = 0;
+    SyscallEvent ev;
+  };
+  absl::flat_hash_map<uint64_t, HeldCall> held_;                 // by call id
+  std::deque<uint64_t> held_order_;  // the ids held, oldest first (released ones linger)
   std::vector<std::string_view> args_;  // scratch for SplitArgs
   std::string joined_;  // scratch for unfinished + resumed arguments
   FdState orphan_;      // the socket of a call whose fd argument is not in the log

@@ -43,20 +43,8 @@ struct StraceSignal {
   std::string detail;  // the siginfo text between the braces
 };
 
-struct StraceParseResult {
-  // The calls the live tracer records, in entry order, ids 1, 2, 3...: socket calls, and
-  // read/write/close/poll/select/epoll_wait only when they act on (or wait for) a socket.
-  // Bookkeeping calls (fcntl, ioctl FIONBIO, dup, epoll_ctl, clone, execve, getsockname...)
-  // shape the socket table but are not listed. A call still unfinished at the end of the log
-  // (strace detached or killed) has finished = false and exit_ns = the last time in the log.
-  // resolves_call holds the id of the connect a getsockopt(SO_ERROR) (or a later connect,
-  // read, write...) resolved; socket ends that strace showed only on a later call (-yy
-  // decorates at entry) are copied back to the calls made since the socket got its address.
-  std::vector<SyscallEvent> calls;
-  // Starts (fork/clone of a new process, with parent_pid), exec, exits and deaths by signal.
-  std::vector<ProcessEvent> processes;
-  std::vector<StraceSignal> signals;
-
+// What the reader learnt of the log as a whole (known for certain only at its end).
+struct StraceLogFacts {
   uint64_t lines = 0;                         // non-empty lines read
   uint64_t unknown_lines = 0;                 // lines that were none of the forms above
   std::vector<std::string> unknown_examples;  // the first few of them (truncated to 200 bytes)
@@ -76,6 +64,25 @@ struct StraceParseResult {
   // Time of the first and last line, for checking the overlap with the capture.
   TimeNs first_time_ns = 0;
   TimeNs last_time_ns = 0;
+};
+
+// A whole log in memory (tests, the fuzzer, small logs); `netcorr analyze` streams instead
+// (StraceStream, strace_stream.h), and these functions are built on that stream.
+struct StraceParseResult : StraceLogFacts {
+  // The calls the live tracer records, in entry order, ids 1, 2, 3...: socket calls, and
+  // read/write/close/poll/select/epoll_wait only when they act on (or wait for) a socket.
+  // Bookkeeping calls (fcntl, ioctl FIONBIO, dup, epoll_ctl, clone, execve, getsockname...)
+  // shape the socket table but are not listed. A call still unfinished at the end of the log
+  // (strace detached or killed) has finished = false and exit_ns = the last time in the log.
+  // resolves_call holds the id of the connect a getsockopt(SO_ERROR) (or a later connect,
+  // read, write...) resolved; socket ends that strace showed only on a later call (-yy
+  // decorates at entry) are copied back to the calls made since the socket got its address
+  // (within the bound strace_assembler.h documents).
+  std::vector<SyscallEvent> calls;
+  // Starts (fork/clone of a new process, with parent_pid), exec, exits and deaths by signal,
+  // in time order.
+  std::vector<ProcessEvent> processes;
+  std::vector<StraceSignal> signals;
 };
 
 // Parses one strace log. Fails only when the input cannot be read, or is clearly not an strace

@@ -65,15 +65,19 @@ Assembler::FdState* Assembler::Observe(int32_t tgid, const FdArg& fd, bool intri
   socket_model::FdTable& table = Table(tgid);
   FdState* s = table.Find(fd.fd);
   if (d.kind == FdKind::kOther) {
-    if (s != nullptr) table.Close(fd.fd);
+    if (s != nullptr) {
+      if (s->kind == FdKind::kSocket) ReleaseSocket(s->serial);
+      table.Close(fd.fd);
+    }
     return nullptr;
   }
   if (d.kind == FdKind::kSocket) {
-    if (d.protocol_decoded) result_.has_socket_decoding = true;
+    if (d.protocol_decoded) facts_.has_socket_decoding = true;
     // Another inode under the same number: the old socket was closed where we could not see.
     if (s == nullptr || s->kind != FdKind::kSocket ||
         (d.identity.inode != 0 && s->identity.inode != 0 &&
          d.identity.inode != s->identity.inode)) {
+      if (s != nullptr && s->kind == FdKind::kSocket) ReleaseSocket(s->serial);
       s = &table.Learn(fd.fd, FdKind::kSocket);
     }
     MergeIdentity(*s, d.identity);
@@ -90,40 +94,12 @@ void Assembler::MergeIdentity(FdState& s, const SocketIdentity& seen) {
   if (socket_model::MergeObserved(s.identity, seen)) Backfill(s);
 }
 
-void Assembler::Backfill(const FdState& s) {
-  auto it = instances_.find(s.serial);
-  if (it == instances_.end() || it->second.addressed_from == SIZE_MAX) return;
-  const Instance& inst = it->second;
-  const bool stream = s.identity.type == SOCK_STREAM || s.identity.transport == Transport::kTcp;
-  for (size_t i = inst.addressed_from; i < inst.events.size(); ++i) {
-    SyscallEvent& ev = events_[inst.events[i]];
-    if (!ev.socket || ev.socket->inode != s.identity.inode) continue;
-    if (!ev.socket->local && s.identity.local) ev.socket->local = s.identity.local;
-    // A datagram socket can be connected to another peer later: only streams keep one remote.
-    if (stream && !ev.socket->remote && s.identity.remote) ev.socket->remote = s.identity.remote;
-  }
-}
-
-size_t Assembler::Record(SyscallEvent ev, FdState* s, bool addresses_socket) {
-  if (s == &orphan_) ev.socket.reset();  // nothing is known of its socket
-  const size_t index = events_.size();
-  events_.push_back(std::move(ev));
-  if (s != nullptr && s != &orphan_ && s->serial != 0) {
-    Instance& inst = instances_[s->serial];
-    if (addresses_socket && inst.addressed_from == SIZE_MAX) {
-      inst.addressed_from = inst.events.size();
-    }
-    inst.events.push_back(index);
-  }
-  return index;
-}
-
 void Assembler::CallReturned(int32_t tgid, int fd, SyscallEvent& ev,
                              std::optional<int> so_error) {
-  // The handle of a connect is the index its event is about to get; Finish() turns it into the
-  // connect's id. strace cannot ask the kernel whether a peer exists: SO_ERROR 0 is "connected".
+  // The handle of a connect is the id its event is about to get (Record() numbers calls as they
+  // complete). strace cannot ask the kernel whether a peer exists: SO_ERROR 0 is "connected".
   std::optional<socket_model::ConnectResolution> r =
-      Table(tgid).CallReturned(fd, ev.kind, events_.size(), ev.error, so_error, std::nullopt);
+      Table(tgid).CallReturned(fd, ev.kind, next_call_id_, ev.error, so_error, std::nullopt);
   if (!r) return;
   ev.resolves_call = r->connect;
   ev.resolved_error = r->error;
@@ -253,7 +229,7 @@ void Assembler::Complete(int32_t tid, std::string_view name, std::string_view ar
             nfd, family, type | (ev.nonblocking ? SOCK_NONBLOCK : 0), ProtocolFromText(arg(2)));
         const FdDecoration d = ParseFdDecoration(o.decoration);
         if (d.kind == FdKind::kSocket) {
-          if (d.protocol_decoded) result_.has_socket_decoding = true;
+          if (d.protocol_decoded) facts_.has_socket_decoding = true;
           MergeIdentity(*s, d.identity);
         }
         ev.socket = s->identity;
@@ -366,7 +342,9 @@ void Assembler::Complete(int32_t tid, std::string_view name, std::string_view ar
       }
       ev.socket = s->identity;
       ev.args.clear();
+      const uint64_t serial = s->serial;
       Record(std::move(ev), s, false);
+      ReleaseSocket(serial);  // closed: nothing later shows this socket again
       Table(tgid).Close(fd0.fd);
       return;
     }

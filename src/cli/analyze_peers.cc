@@ -9,7 +9,6 @@
 #include "absl/strings/str_format.h"
 #include "capture/decode.h"
 #include "capture/pcap_file.h"
-#include "correlate/local_addresses.h"
 #include "correlate/peer_alignment.h"
 #include "correlate/peer_path.h"
 #include "src/analyze/json_record.h"
@@ -70,16 +69,13 @@ absl::StatusOr<analyze::StraceParseResult> ReadRecordAsLog(const std::string& pa
 
 absl::StatusOr<std::vector<report::PeerCaptureInfo>> JudgeWithPeers(
     const std::vector<std::string>& peer_paths, const std::string& our_pcap,
-    absl::Span<const SyscallEvent> calls, std::vector<Finding>& findings) {
+    correlate::LocalAddresses local, std::vector<Finding>& findings) {
   std::vector<report::PeerCaptureInfo> infos;
   if (peer_paths.empty()) return infos;
   // Ours, read again: the session streamed it, the alignment needs all of it.
   absl::StatusOr<std::vector<Packet>> ours = ReadCapturePackets(our_pcap);
   if (!ours.ok()) return ours.status();
-  correlate::LocalAddresses local;  // which of our packets went out, which came in
-  for (const SyscallEvent& c : calls) {
-    if (c.socket.has_value() && c.socket->local.has_value()) local.Add(c.socket->local->addr);
-  }
+  // Which of our packets went out, which came in.
   for (const Finding& f : findings) {
     if (f.flow.has_value()) local.Add(f.flow->local.addr);
   }

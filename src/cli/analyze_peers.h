@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "absl/types/span.h"
+#include "correlate/local_addresses.h"
 #include "src/analyze/strace_log.h"
 #include "src/model/finding.h"
 #include "src/model/packet.h"
@@ -29,10 +29,12 @@ absl::StatusOr<analyze::StraceParseResult> ReadRecordAsLog(const std::string& pa
                                                            std::string& pcap_path);
 
 // `analyze --peer-pcap`: reads our capture `our_pcap` and each peer capture, aligns each peer's
-// clock to ours and sets every finding's path verdict. Returns what the session records of each
-// peer capture, or the error of a capture that cannot be read. Nothing to do without peers.
+// clock to ours and sets every finding's path verdict. `local` holds the local addresses the
+// log's calls showed (the findings' own are added): all the alignment needs of the log, which
+// the session has streamed by then. Returns what the session records of each peer capture, or
+// the error of a capture that cannot be read. Nothing to do without peers.
 absl::StatusOr<std::vector<report::PeerCaptureInfo>> JudgeWithPeers(
     const std::vector<std::string>& peer_paths, const std::string& our_pcap,
-    absl::Span<const SyscallEvent> calls, std::vector<Finding>& findings);
+    correlate::LocalAddresses local, std::vector<Finding>& findings);
 
 }  // namespace netcorr::cli

@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -18,7 +19,9 @@
 #include "capture/capture_files.h"
 #include "capture/pcap_file.h"
 #include "correlate/correlator.h"
+#include "correlate/local_addresses.h"
 #include "src/analyze/strace_log.h"
+#include "src/cli/analyze_log.h"
 #include "src/cli/analyze_peers.h"
 #include "src/cli/live_session.h"
 #include "src/cli/offline_alignment.h"
@@ -37,22 +40,6 @@ constexpr TimeNs kClockDisagreement = 500'000'000;
 
 void Note(const std::string& line) { std::fprintf(stderr, "netcorr: %s\n", line.c_str()); }
 
-absl::StatusOr<analyze::StraceParseResult> ReadLogs(const std::vector<std::string>& paths) {
-  std::vector<std::string> files;
-  for (const std::string& p : paths) {
-    // `-ff -o PREFIX` leaves PREFIX.<tid> files and no PREFIX: take them all.
-    if (access(p.c_str(), F_OK) != 0) {
-      auto ff = analyze::FindStraceFfFiles(p);
-      if (ff.ok() && !ff->empty()) {
-        files.insert(files.end(), ff->begin(), ff->end());
-        continue;
-      }
-    }
-    files.push_back(p);
-  }
-  return analyze::ParseStraceFiles(files, analyze::StraceParseOptions{});
-}
-
 // -tt logs carry the time of day in local time: date them with the capture's day.
 TimeNs LocalMidnightOf(TimeNs t) {
   const time_t secs = static_cast<time_t>(t / kNsPerSec);
@@ -62,13 +49,15 @@ TimeNs LocalMidnightOf(TimeNs t) {
   return (static_cast<int64_t>(secs) - since_midnight) * kNsPerSec;
 }
 
-// Moves the log onto the capture's clock: calls and process events alike.
-void ShiftLog(std::vector<SyscallEvent>& calls, std::vector<ProcessEvent>& processes, TimeNs by) {
-  for (SyscallEvent& c : calls) {
-    c.entry_ns += by;
-    c.exit_ns += by;
+// Moves a call or a process event onto the capture's clock.
+void Shift(analyze::StraceItem& item, TimeNs by) {
+  if (by == 0) return;
+  if (SyscallEvent* c = std::get_if<SyscallEvent>(&item.value)) {
+    c->entry_ns += by;
+    c->exit_ns += by;
+  } else if (ProcessEvent* p = std::get_if<ProcessEvent>(&item.value)) {
+    p->time_ns += by;
   }
-  for (ProcessEvent& p : processes) p.time_ns += by;
 }
 
 // What the alignment of the log with the capture needs from the whole capture, read in a first
@@ -117,10 +106,23 @@ absl::StatusOr<CaptureSketch> SketchCapture(const std::string& path) {
 
 int RunAnalyzeSession(const Options& options) {
   std::string pcap_path = options.analyze_pcap_path;  // --record: by default the session's -w
-  auto log = options.record_path.empty() ? ReadLogs(options.strace_paths)
-                                         : ReadRecordAsLog(options.record_path, pcap_path);
+  absl::StatusOr<std::unique_ptr<AnalyzeLog>> log;
+  if (options.record_path.empty()) {
+    log = AnalyzeLog::OpenStrace(options.strace_paths);
+  } else {
+    auto record = ReadRecordAsLog(options.record_path, pcap_path);
+    if (record.ok()) log = AnalyzeLog::FromRecord(*std::move(record));
+    else log = record.status();
+  }
   if (!log.ok()) {
     Note(std::string(log.status().message()));
+    return 1;
+  }
+  // The first item, before anything else is read or written: a log that is no strace log fails
+  // here, as one that cannot be opened did above.
+  absl::StatusOr<std::optional<analyze::StraceItem>> first = (*log)->Next();
+  if (!first.ok()) {
+    Note(std::string(first.status().message()));
     return 1;
   }
   // Without --pcap the log is read alone: every failing call is reported from the syscalls.
@@ -142,49 +144,43 @@ int RunAnalyzeSession(const Options& options) {
     Note("no --pcap: findings come from the syscalls alone, with no packet evidence");
   }
 
-  std::vector<SyscallEvent> calls = std::move(log->calls);
-  if (log->unknown_lines > 0) {
-    Note(absl::StrCat(log->unknown_lines, " of ", log->lines,
-                      " log lines were not recognised and were skipped"));
+  // -tt logs carry the time of day: date them with the capture's day. The log says which it
+  // is on its first timed line, before any call leaves the reader.
+  const TimeNs midnight =
+      sketch.openings.empty() ? 0 : LocalMidnightOf(sketch.openings.front().ts_ns);
+  const auto day_shift = [&](const AnalyzeLog& l) {
+    return l.facts().time_of_day_only ? midnight : 0;
+  };
+  // The clocks: a first pass over the log's beginning, until a connect's SYN falls inside it
+  // (the clocks agree, the usual case: a few lines), else to its end.
+  TimeNs clock_shift = 0;
+  if (!sketch.openings.empty()) {
+    auto again = (*log)->Reopen();
+    if (!again.ok()) {
+      Note(std::string(again.status().message()));
+      return 1;
+    }
+    ClockOffsetEstimator estimator(sketch.openings);
+    for (;;) {
+      auto next = (*again)->Next();
+      if (!next.ok()) {
+        Note(std::string(next.status().message()));
+        return 1;
+      }
+      if (!next->has_value()) break;
+      Shift(**next, day_shift(**again));
+      const SyscallEvent* c = std::get_if<SyscallEvent>(&(**next).value);
+      if (c != nullptr && estimator.Add(*c)) break;
+    }
+    if (auto offset = estimator.Result();
+        offset && std::llabs(offset->offset_ns) > kClockDisagreement) {
+      Note(absl::StrFormat(
+          "the log's and the capture's clocks disagree by %.3f s (from %d connect/SYN pairs); "
+          "shifting the log's times to the capture's clock",
+          static_cast<double>(offset->offset_ns) / kNsPerSec, offset->samples));
+      clock_shift = offset->offset_ns;
+    }
   }
-  if (log->time_of_day_only && !sketch.openings.empty()) {
-    const TimeNs midnight = LocalMidnightOf(sketch.openings.front().ts_ns);
-    ShiftLog(calls, log->processes, midnight);
-    char day[32];
-    const time_t secs = static_cast<time_t>(midnight / kNsPerSec);
-    tm local{};
-    localtime_r(&secs, &local);
-    strftime(day, sizeof(day), "%Y-%m-%d", &local);
-    Note(absl::StrCat("the log has times of day only (strace -tt): dated ", day,
-                      " from the capture"));
-  }
-  if (!log->has_timestamps) {
-    Note(
-        "the log has no timestamps (strace without -ttt): calls cannot be placed next to "
-        "packets; rerun strace with -ttt -T");
-  }
-  if (auto offset = EstimateClockOffset(calls, sketch.openings);
-      offset && std::llabs(offset->offset_ns) > kClockDisagreement) {
-    Note(
-        absl::StrFormat("the log's and the capture's clocks disagree by %.3f s (from %d "
-                        "connect/SYN pairs); shifting the log's times to the capture's clock",
-                        static_cast<double>(offset->offset_ns) / kNsPerSec, offset->samples));
-    ShiftLog(calls, log->processes, offset->offset_ns);
-  }
-  // Even with -yy, strace shows a socket's addresses only once it has them: the connect()
-  // that failed has no local end. The capture's SYN tells it.
-  const correlate::CorrelatorOptions correlator_options;
-  const size_t inferred =
-      InferSocketIdentities(calls, sketch.openings, correlator_options.evidence_window);
-  sketch.openings = {};
-  if (!log->has_socket_decoding) {
-    Note(absl::StrCat("the log has no -yy socket decoding: ", inferred,
-                      " calls' 5-tuples were inferred from the capture"));
-  }
-
-  // Inference needed every call (close() ends an fd's identity); the correlator needs only the
-  // socket calls.
-  std::erase_if(calls, [](const SyscallEvent& c) { return !IsSocketCall(c); });
 
   auto out = ReportOutput::Open(options.output_path);
   if (!out.ok()) {
@@ -208,6 +204,7 @@ int RunAnalyzeSession(const Options& options) {
     files = std::move(*opened);
   }
 
+  const correlate::CorrelatorOptions correlator_options;
   correlate::Correlator correlator(correlator_options);
   // Offline, a call is decided as soon as the log's clock passes its evidence window: an ended
   // story is needed only that long (live sessions wait for the capture's delivery too).
@@ -277,50 +274,87 @@ int RunAnalyzeSession(const Options& options) {
   };
 
   // Feed everything in time order, as a live session would see it: calls at their exit,
-  // process exits when they happen, packets up to each of those times first.
-  struct Item {
-    TimeNs time;
-    const SyscallEvent* call;
-    const ProcessEvent* process;
-  };
-  std::vector<Item> items;
-  for (const SyscallEvent& c : calls) {
-    // Unfinished calls come last, as when a live session stops.
-    items.push_back({c.finished ? c.exit_ns : std::numeric_limits<TimeNs>::max(), &c, nullptr});
-  }
-  for (const ProcessEvent& p : log->processes) items.push_back({p.time_ns, nullptr, &p});
-  std::stable_sort(items.begin(), items.end(),
-                   [](const Item& a, const Item& b) { return a.time < b.time; });
+  // process exits when they happen, packets up to each of those times first. The reader hands
+  // them out in that order, each once it is final, and forgets them.
+  // Even with -yy, strace shows a socket's addresses only once it has them: the connect()
+  // that failed has no local end. The capture's SYN tells it.
+  SocketIdentityInference inference(sketch.openings, correlator_options.evidence_window);
+  size_t inferred = 0;
+  correlate::LocalAddresses local;  // what the calls showed, for --peer-pcap
+  bool dated = false;
   constexpr TimeNs kReleaseEveryNs = 100'000'000;
   TimeNs released_at = 0;
-  for (const Item& item : items) {
-    feed_packets_until(item.time);
-    if (item.call != nullptr) {
-      correlator.AddSyscall(*item.call);
-      record.AddCall(*item.call);
+  std::optional<analyze::StraceItem> item = *std::move(first);
+  while (item.has_value()) {
+    const TimeNs day = day_shift(**log);
+    if (day != 0 && !dated) {
+      dated = true;
+      char text[32];
+      const time_t secs = static_cast<time_t>(midnight / kNsPerSec);
+      tm when{};
+      localtime_r(&secs, &when);
+      strftime(text, sizeof(text), "%Y-%m-%d", &when);
+      Note(absl::StrCat("the log has times of day only (strace -tt): dated ", text,
+                        " from the capture"));
     }
-    if (item.process != nullptr) {
-      correlator.AddProcessEvent(*item.process);
-      record.AddProcess(*item.process);
+    Shift(*item, day + clock_shift);
+    TimeNs time = std::numeric_limits<TimeNs>::min();
+    if (SyscallEvent* c = std::get_if<SyscallEvent>(&item->value)) {
+      // Inference needs every call (close() ends an fd's identity); the correlator needs only
+      // the socket calls.
+      if (inference.Infer(*c)) ++inferred;
+      if (IsSocketCall(*c)) {
+        if (c->socket && c->socket->local) local.Add(c->socket->local->addr);
+        // Unfinished calls come last, as when a live session stops.
+        time = c->finished ? c->exit_ns : std::numeric_limits<TimeNs>::max();
+        feed_packets_until(time);
+        correlator.AddSyscall(*c);
+        record.AddCall(*c);
+      }
+    } else if (ProcessEvent* p = std::get_if<ProcessEvent>(&item->value)) {
+      time = p->time_ns;
+      feed_packets_until(time);
+      correlator.AddProcessEvent(*p);
+      record.AddProcess(*p);
     }
     // Decide each call with the evidence its window allows, as live; this also lets the
     // correlator forget finished flows, so memory follows the live flows, not the file.
-    if (item.time != std::numeric_limits<TimeNs>::max()) {
-      for (Finding& f : correlator.Advance(item.time)) decided(std::move(f));
-      if (item.time - released_at >= kReleaseEveryNs) {
-        released_at = item.time;
-        record.Release(item.time);
+    if (time != std::numeric_limits<TimeNs>::min() && time != std::numeric_limits<TimeNs>::max()) {
+      for (Finding& f : correlator.Advance(time)) decided(std::move(f));
+      if (time - released_at >= kReleaseEveryNs) {
+        released_at = time;
+        record.Release(time);
         // A write error is sticky: Close() below reports it.
-        if (files != nullptr) files->WriteSettled(item.time).IgnoreError();
+        if (files != nullptr) files->WriteSettled(time).IgnoreError();
       }
     }
+    auto next = (*log)->Next();
+    if (!next.ok()) {
+      Note(std::string(next.status().message()));
+      return 1;
+    }
+    item = *std::move(next);
+  }
+  const analyze::StraceLogFacts& facts = (*log)->facts();
+  if (facts.unknown_lines > 0) {
+    Note(absl::StrCat(facts.unknown_lines, " of ", facts.lines,
+                      " log lines were not recognised and were skipped"));
+  }
+  if (!facts.has_timestamps) {
+    Note(
+        "the log has no timestamps (strace without -ttt): calls cannot be placed next to "
+        "packets; rerun strace with -ttt -T");
+  }
+  if (!facts.has_socket_decoding) {
+    Note(absl::StrCat("the log has no -yy socket decoding: ", inferred,
+                      " calls' 5-tuples were inferred from the capture"));
   }
   feed_packets_until(std::numeric_limits<TimeNs>::max());
   for (Finding& f : correlator.Finish()) decided(std::move(f));
   correlator.UpdateFolded(record.mutable_findings());
   correlate::SortByImportance(record.mutable_findings());
   auto peer_captures =
-      JudgeWithPeers(options.peer_pcap_paths, pcap_path, calls, record.mutable_findings());
+      JudgeWithPeers(options.peer_pcap_paths, pcap_path, std::move(local), record.mutable_findings());
   if (!peer_captures.ok()) {
     Note(std::string(peer_captures.status().message()));
     return 1;

@@ -115,6 +115,37 @@ TEST(InferSocketIdentitiesTest, AReusedFdGetsItsNewConnectionsIdentity) {
   EXPECT_EQ(calls[2].socket->remote, second_server);
 }
 
+// Dense traffic: a refused connect shows no ends (strace -yy prints only TCP:[inode]), and an
+// earlier connection's SYN to the same server lies within the clock slack before it. The SYN
+// inside the call is its own; the RST that refused it answers that one.
+TEST(InferSocketIdentitiesTest, ARefusedConnectTakesTheSynInsideItNotAnEarlierOne) {
+  const Endpoint server = Ep("10.71.2.2", 443);
+  const Endpoint earlier_client = Ep("10.71.1.2", 40001), own_client = Ep("10.71.1.2", 40002);
+  std::vector<SyscallEvent> calls = {Connect(1, 3, kSec, kSec + 100'000, server)};
+  std::vector<Packet> packets = {Syn(1, kSec - 5'000'000, earlier_client, server),
+                                 Syn(2, kSec + 2'000, own_client, server)};
+  EXPECT_EQ(InferSocketIdentities(calls, packets, correlate::EvidenceWindow{}), 1u);
+  ASSERT_TRUE(calls[0].socket.has_value());
+  EXPECT_EQ(calls[0].socket->local, own_client);
+}
+
+// Two connects to one server whose SYNs the log's clock places a little outside the calls:
+// each SYN explains one connect, so the second is not paired with the first one's SYN.
+TEST(InferSocketIdentitiesTest, EachSynExplainsOneConnect) {
+  const Endpoint server = Ep("10.71.2.2", 443);
+  const Endpoint first_client = Ep("10.71.1.2", 40001), second_client = Ep("10.71.1.2", 40002);
+  std::vector<SyscallEvent> calls = {
+      Connect(1, 3, kSec, kSec + 1'000'000, server),
+      Connect(2, 4, kSec + 2'000'000, kSec + 3'000'000, server)};
+  std::vector<Packet> packets = {Syn(1, kSec + 1'500'000, first_client, server),
+                                 Syn(2, kSec + 6'000'000, second_client, server)};
+  EXPECT_EQ(InferSocketIdentities(calls, packets, correlate::EvidenceWindow{}), 2u);
+  ASSERT_TRUE(calls[0].socket.has_value());
+  ASSERT_TRUE(calls[1].socket.has_value());
+  EXPECT_EQ(calls[0].socket->local, first_client);
+  EXPECT_EQ(calls[1].socket->local, second_client);
+}
+
 TEST(ClockOffsetTest, OnlyTheFirstConnectToADestinationIsPairedWithItsFirstSyn) {
   const Endpoint server = Ep("10.71.2.2", 80);
   // Ten connects a second apart to one server; the capture runs 2 s ahead.
