@@ -214,6 +214,7 @@ int RunAnalyzeSession(const Options& options) {
   report::RecordLimits record_limits;
   record_limits.linger_ns = correlator_options.evidence_window.grace_ns + 300'000'000;
   report::SessionRecord record(record_limits);
+  const std::unique_ptr<report::TimelineSpill> spill = OpenTimelineSpill(options, Note);
   CaptureStats stats;
   stats.received = sketch.records;
   stats.undecodable = sketch.records - sketch.decoded;
@@ -256,6 +257,7 @@ int RunAnalyzeSession(const Options& options) {
         if (pending->ts_ns > until) return;
         correlator.AddPacket(*pending);
         record.AddPacket(*pending);
+        if (spill != nullptr) spill->AddPacket(*pending);
         pending.reset();
       }
       if (reader_done) return;
@@ -298,6 +300,7 @@ int RunAnalyzeSession(const Options& options) {
     if (item.call != nullptr) {
       correlator.AddSyscall(*item.call);
       record.AddCall(*item.call);
+      if (spill != nullptr) spill->AddCall(*item.call);
     }
     if (item.process != nullptr) {
       correlator.AddProcessEvent(*item.process);
@@ -345,6 +348,8 @@ int RunAnalyzeSession(const Options& options) {
   input.capture = stats;
   const report::SessionRecord::View view = record.Snapshot();
   view.Fill(input);
+  std::optional<report::SpilledTimeline> spilled;
+  if (spill != nullptr) input.spill = &spilled.emplace(spill->Seal());
   if (options.json_lines) {
     std::vector<int> seqs;
     for (const Finding& f : view.findings) seqs.push_back(seq_of[{f.cause_id, f.call.id}]);
