@@ -7,8 +7,10 @@
 // time order (a call at its exit but sorted by its entry, which may be hours earlier; packets
 // after their delivery latency), so they are sorted externally: a bounded in-memory run is
 // sorted and appended to the file as a sorted run, and a reader merges the runs (SpillReader).
-// Memory stays bounded by the run size however long the session; the file is unlinked from the
-// start (O_TMPFILE, or mkstemp then unlink) and 0600, so it disappears with the process.
+// The writer's memory is bounded by the run size however long the session; the reader's by its
+// buffers' 8 MB budget, at least 4 KB per run (a multi-level merge would bound that too past
+// 2,048 runs). The file is unlinked from the start (O_TMPFILE, or mkstemp then unlink) and
+// 0600, so it disappears with the process.
 //
 // A write error is kept (the first one) and every later event counted as lost: the report then
 // says the timeline is incomplete instead of truncating it silently. Not thread-safe, except
