@@ -62,19 +62,29 @@ bool WaitForText(const std::string& path, const std::string& text, std::chrono::
   return false;
 }
 
+// The echo server in the server namespace, answering once before it is returned (the server
+// listens before anything connects); -1 when it does not.
+pid_t StartEchoServer(World& world) {
+  const pid_t server =
+      SpawnIn(world.NamespacePath(Node::kServer),
+              {ExamplePath("echo_server"), "--port", absl::StrCat(kServerPort), "--lifetime-s",
+               "120"});
+  if (server <= 0) return -1;
+  auto first = world.RunInClient({ExamplePath("tcp_client"), "--host", kServerV4, "--port",
+                                  absl::StrCat(kServerPort), "--send", "10"},
+                                 absl::Seconds(20));
+  if (first.ok() && first->exit_code == 0) return server;
+  kill(server, SIGTERM);
+  Reap(server);
+  return -1;
+}
+
 TEST(LongSession, AttachedToABusyServerItKeepsWhatIsAliveAndStopsCleanly) {
   NETCORR_REQUIRE(Root("namespaces, ptrace and capture"));
   auto world = World::Create();
   ASSERT_TRUE(world.ok()) << world.status();
-  const pid_t server = SpawnIn((*world)->NamespacePath(Node::kServer),
-                               {ExamplePath("echo_server"), "--port", absl::StrCat(kServerPort),
-                                "--lifetime-s", "120"});
+  const pid_t server = StartEchoServer(**world);
   ASSERT_GT(server, 0);
-  // The server listens before anything connects.
-  auto first = (*world)->RunInClient({ExamplePath("tcp_client"), "--host", kServerV4, "--port",
-                                      absl::StrCat(kServerPort), "--send", "10"},
-                                     absl::Seconds(20));
-  ASSERT_TRUE(first.ok() && first->exit_code == 0) << (first.ok() ? first->out : "");
 
   TempDir dir;
   const std::string report = dir.File("report.json");
@@ -163,6 +173,71 @@ TEST(LongSession, AttachedToABusyServerItKeepsWhatIsAliveAndStopsCleanly) {
         << path;
   }
   EXPECT_EQ(next - 1, totals["packets_seen"].int_value);
+  kill(server, SIGTERM);
+  Reap(server);
+}
+
+// The TIMELINE section of a text report.
+std::string TimelineOf(const std::string& report) {
+  const size_t begin = report.find("TIMELINE:");
+  const size_t end = report.find("\nPROCESSES", begin);
+  if (begin == std::string::npos || end == std::string::npos) return "";
+  return report.substr(begin, end - begin);
+}
+
+size_t Count(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+// Many short connections, more than the session keeps: memory lets them go, and the --all
+// report still shows every one (streamed from its file), where the default report shows the
+// findings' context.
+TEST(LongSession, AllShowsEveryCallOfASessionThatLetEventsGo) {
+  NETCORR_REQUIRE(Root("namespaces, ptrace and capture"));
+  auto world = World::Create();
+  ASSERT_TRUE(world.ok()) << world.status();
+  const pid_t server = StartEchoServer(**world);
+  ASSERT_GT(server, 0);
+
+  // Long enough (several seconds traced) that the first connections ended more than the
+  // 2.4 s an ended story lingers before the last one.
+  constexpr int kConnections = 2500;
+  TempDir dir;
+  const auto run = [&](bool all) {
+    const std::string report = dir.File(all ? "all.txt" : "default.txt");
+    std::vector<std::string> argv = {NETCORR_BINARY, "-o", report};
+    if (all) argv.push_back("--all");
+    for (const std::string& a :
+         {std::string("--netns"), (*world)->NamespacePath(Node::kClient), std::string("--"),
+          ExamplePath("tcp_client"), std::string("--host"), std::string(kServerV4),
+          std::string("--port"), absl::StrCat(kServerPort), std::string("--send"),
+          std::string("100"), std::string("--repeat"), absl::StrCat(kConnections)}) {
+      argv.push_back(a);
+    }
+    auto done = RunCommand(argv, absl::Seconds(240));
+    EXPECT_TRUE(done.ok()) << done.status();
+    if (done.ok()) {
+      EXPECT_EQ(done->exit_code, 0) << done->err.substr(0, 2000);
+    }
+    return ReadFile(report);
+  };
+
+  const std::string all = run(/*all=*/true);
+  // The session let events go (the TOTALS section says what the rest was)...
+  ASSERT_TRUE(absl::StrContains(all, "TOTALS")) << all.substr(0, 3000);
+  EXPECT_TRUE(absl::StrContains(all, absl::StrCat("connect ", kConnections))) << "calls by name";
+  // ...and its --all timeline shows every connect the client made, once each.
+  const std::string timeline = TimelineOf(all);
+  EXPECT_EQ(Count(timeline, "] connect("), static_cast<size_t>(kConnections));
+  EXPECT_TRUE(absl::StrContains(all, "the --all timeline above shows")) << all.substr(0, 3000);
+  EXPECT_FALSE(absl::StrContains(all, "incomplete"));
+
+  const std::string kept = run(/*all=*/false);
+  ASSERT_TRUE(absl::StrContains(kept, "TOTALS")) << kept.substr(0, 3000);
+  EXPECT_TRUE(absl::StrContains(kept, "the timeline above keeps"));
+  EXPECT_LT(Count(TimelineOf(kept), "] connect("), static_cast<size_t>(kConnections));
   kill(server, SIGTERM);
   Reap(server);
 }

@@ -211,6 +211,7 @@ int RunAnalyzeSession(const Options& options) {
   report::RecordLimits record_limits;
   record_limits.linger_ns = correlator_options.evidence_window.grace_ns + 300'000'000;
   report::SessionRecord record(record_limits);
+  const std::unique_ptr<report::TimelineSpill> spill = OpenTimelineSpill(options, Note);
   CaptureStats stats;
   stats.received = sketch.records;
   stats.undecodable = sketch.records - sketch.decoded;
@@ -253,6 +254,7 @@ int RunAnalyzeSession(const Options& options) {
         if (pending->ts_ns > until) return;
         correlator.AddPacket(*pending);
         record.AddPacket(*pending);
+        if (spill != nullptr) spill->AddPacket(*pending);
         pending.reset();
       }
       if (reader_done) return;
@@ -310,6 +312,7 @@ int RunAnalyzeSession(const Options& options) {
         feed_packets_until(time);
         correlator.AddSyscall(*c);
         record.AddCall(*c);
+        if (spill != nullptr) spill->AddCall(*c);
       }
     } else if (ProcessEvent* p = std::get_if<ProcessEvent>(&item->value)) {
       time = p->time_ns;
@@ -379,6 +382,8 @@ int RunAnalyzeSession(const Options& options) {
   input.capture = stats;
   const report::SessionRecord::View view = record.Snapshot();
   view.Fill(input);
+  std::optional<report::SpilledTimeline> spilled;
+  if (spill != nullptr) input.spill = &spilled.emplace(spill->Seal());
   if (options.json_lines) {
     std::vector<int> seqs;
     for (const Finding& f : view.findings) seqs.push_back(seq_of[{f.cause_id, f.call.id}]);

@@ -132,6 +132,7 @@ absl::Status WriteSessionReport(SessionState& state, const report::SessionInfo& 
   }
   input.capture = r.capture;
   r.view.Fill(input);
+  if (r.spill.has_value()) input.spill = &*r.spill;
   if (options.json_lines) {
     out.Write(report::RenderSummaryJsonLine(input, r.seqs, final) + "\n");
     return out.WritePage(input, options);

@@ -104,6 +104,20 @@ void ReportOutput::Restart() {
   if (ftruncate(fileno(file_), 0) == 0) rewind(file_);
 }
 
+std::unique_ptr<report::TimelineSpill> OpenTimelineSpill(
+    const Options& options, const std::function<void(const std::string&)>& warn) {
+  if (!options.all || options.json || options.json_lines) return nullptr;
+  const char* tmpdir = std::getenv("TMPDIR");
+  const std::string dir = tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp";
+  auto spill = report::TimelineSpill::Create(dir);
+  if (!spill.ok()) {
+    warn(absl::StrCat(spill.status().message(),
+                      ": --all shows only the events kept in memory"));
+    return nullptr;
+  }
+  return *std::move(spill);
+}
+
 void ReportOutput::Write(const std::string& text) {
   fwrite(text.data(), 1, text.size(), file_);
   fflush(file_);

@@ -1,12 +1,14 @@
 #pragma once
 
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "src/cli/options.h"
 #include "src/report/report.h"
+#include "src/report/timeline_spill.h"
 
 namespace netcorr::cli {
 
@@ -41,5 +43,13 @@ class ReportOutput {
   bool is_terminal_ = false;
   int width_ = 120;
 };
+
+// --all with a text report: the file the whole timeline is streamed through (in $TMPDIR, else
+// /tmp), so that a long session's report shows every call and packet though memory keeps only
+// what is alive. Null without --all, for --json and --json-lines (their documents hold what was
+// kept, docs/json.md), or when the file cannot be created (said on stderr by `warn`: the
+// timeline then shows the kept events and its TOTALS say so).
+std::unique_ptr<report::TimelineSpill> OpenTimelineSpill(
+    const Options& options, const std::function<void(const std::string&)>& warn);
 
 }  // namespace netcorr::cli

@@ -12,6 +12,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
@@ -30,6 +31,7 @@
 #include "src/model/time.h"
 #include "src/report/report.h"
 #include "src/report/session_record.h"
+#include "src/report/timeline_spill.h"
 #include "tracer/event_format.h"
 #include "tracer/tracer.h"
 
@@ -74,7 +76,8 @@ class SessionState : public tracer::EventSink {
         correlator_(std::move(correlator_options)),
         out_(out),
         terminal_(terminal),
-        files_(std::move(files)) {}
+        files_(std::move(files)),
+        spill_(options.capture ? OpenTimelineSpill(options, Warn) : nullptr) {}
 
   // The capture opens while the program starts (its setup is most of a short program's cost):
   // whatever must widen the filter waits until the capture is open or known to be missing, so
@@ -108,6 +111,7 @@ class SessionState : public tracer::EventSink {
     if (TouchesNetwork(event)) StartCapture();
     std::lock_guard<std::mutex> lock(mu_);
     record_.AddCall(event);
+    if (spill_ != nullptr) spill_->AddCall(event);
     if (MayAwaitLateEvidence(event)) {
       drain_until_ns_ = std::max(drain_until_ns_, event.exit_ns + kCaptureDrainNs);
     }
@@ -178,6 +182,7 @@ class SessionState : public tracer::EventSink {
     if (numbered->packet) {
       correlator_.AddPacket(*numbered->packet);
       record_.AddPacket(*numbered->packet);
+      if (spill_ != nullptr) spill_->AddPacket(*numbered->packet);
     }
   }
 
@@ -237,11 +242,13 @@ class SessionState : public tracer::EventSink {
     std::vector<int> seqs;  // of view.findings, for --json-lines
     std::vector<report::SessionInfo::CaptureFileSpan> files;
     uint64_t late_comments = 0;
+    std::optional<report::SpilledTimeline> spill;  // --all: the whole timeline, on disk
   };
   Report Snapshot() {
     std::lock_guard<std::mutex> lock(mu_);
     Report r;
     r.view = record_.Snapshot();
+    if (spill_ != nullptr) r.spill = spill_->Seal();
     if (!finished_) {
       correlator_.UpdateFolded(r.view.findings);
       RankLocked(r.view.findings);
@@ -406,6 +413,7 @@ class SessionState : public tracer::EventSink {
   ReportOutput* out_;
   TerminalStatus* terminal_;
   std::unique_ptr<capture::CaptureFiles> files_;
+  std::unique_ptr<report::TimelineSpill> spill_;  // --all: every call and packet, on disk
   bool file_error_reported_ = false;
   PacketNumbering numbering_;
   int decided_ = 0;

@@ -21,6 +21,8 @@
 
 namespace netcorr::report {
 
+struct SpilledTimeline;  // timeline_spill.h
+
 // The version of the JSON schema (docs/json.md). Additive changes keep it; removing or renaming
 // a field, or changing its type or unit, bumps it.
 inline constexpr int kJsonSchemaVersion = 1;
@@ -130,6 +132,10 @@ struct ReportInput {
   absl::Span<const ProcessEvent> processes;  // starts, execs, exits, signals, detaches
   // Set by sessions that let events go (SessionRecord); null: the spans hold everything seen.
   const SessionTotals* totals = nullptr;
+  // --all: every call and packet of the session, on disk (TimelineSpill::Seal), for the text
+  // report's timeline; the spans above still hold only what was kept. Null: the timeline is
+  // built from the spans.
+  const SpilledTimeline* spill = nullptr;
 };
 
 struct TextOptions {

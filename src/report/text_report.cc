@@ -14,63 +14,18 @@
 #include "src/model/errno_name.h"
 #include "src/report/call_format.h"
 #include "src/report/output.h"
-#include "src/report/packet_format.h"
+#include "src/report/text_page.h"
 #include "src/report/report.h"
 #include "src/report/terminal_text.h"
 #include "src/report/timeline.h"
+#include "src/report/timeline_spill.h"
+#include "src/report/timeline_text.h"
 
 namespace netcorr::report {
 
 namespace {
 
 constexpr int kMinWidth = 80;
-constexpr const char* kRed = "\x1b[31m";
-constexpr const char* kYellow = "\x1b[33m";
-constexpr const char* kBold = "\x1b[1m";
-constexpr const char* kDim = "\x1b[2m";
-constexpr const char* kReset = "\x1b[0m";
-
-// Accumulates the report's lines; every line is wrapped to the width before colour is added,
-// so colour never counts towards (or breaks) the layout.
-class Page {
- public:
-  Page(size_t width, bool color, Output& output) : width_(width), color_(color), output_(output) {}
-
-  // A paragraph: escaped, wrapped with a hanging indent, optionally coloured.
-  void Paragraph(const std::string& text, size_t indent = 4, const char* style = nullptr) {
-    for (const std::string& line : WrapText(EscapeForTerminal(text), width_, indent)) {
-      Line(line, style);
-    }
-  }
-  void Line(const std::string& text, const char* style = nullptr) {
-    if (color_ && style != nullptr && !text.empty()) {
-      absl::StrAppend(&out_, style, text, kReset, "\n");
-    } else {
-      absl::StrAppend(&out_, text, "\n");
-    }
-  }
-  void Blank() { out_.push_back('\n'); }
-  std::string Styled(const std::string& text, const char* style) const {
-    if (!color_ || style == nullptr || text.empty()) return text;
-    return absl::StrCat(style, text, kReset);
-  }
-  size_t width() const { return width_; }
-  // Hands the lines written so far to the output (in chunks when it is a file).
-  void Drain() { output_.Drain(&out_); }
-  absl::Status Finish() { return output_.Finish(&out_); }
-
- private:
-  size_t width_;
-  bool color_;
-  Output& output_;
-  std::string out_;
-};
-
-// "+1.234567": seconds from the timeline's zero, microsecond precision (strace -r style).
-std::string Relative(TimeNs t, TimeNs zero) {
-  const TimeNs d = t - zero;
-  return absl::StrCat(d < 0 ? "-" : "+", FormatDurationSeconds(d < 0 ? -d : d));
-}
 
 // A command line as a shell would need it typed.
 std::string ShellQuote(const std::vector<std::string>& argv) {
@@ -98,17 +53,7 @@ std::string ShellQuote(const std::vector<std::string>& argv) {
   return absl::StrJoin(words, " ");
 }
 
-std::string Plural(uint64_t n, const char* one, const char* many) {
-  return absl::StrCat(n, " ", n == 1 ? one : many);
-}
-
 std::string FrameList(const std::vector<uint64_t>& ids) { return absl::StrJoin(ids, ", "); }
-
-// " [1]" or " [1,3]": the findings a call row belongs to.
-std::string Tags(const std::vector<int>& findings) {
-  if (findings.empty()) return "";
-  return absl::StrCat(" [", absl::StrJoin(findings, ","), "]");
-}
 
 // "namespaces: net:[4026532845] (blue), pid 1 in its own PID namespace, cgroup /x; docker
 // container 3f2a1b4c5d6e": said only when the program is somewhere else than netcorr, where a
@@ -133,7 +78,7 @@ std::string NamespaceLine(const TargetNamespace& ns, const std::vector<int32_t>&
   return line;
 }
 
-void RenderHeader(const ReportInput& in, TimeNs zero, Page& page) {
+void RenderHeader(const ReportInput& in, const SpilledTimeline* spill, TimeNs zero, Page& page) {
   const SessionInfo& s = in.session;
   std::string what;
   if (s.mode == "analyze") {
@@ -157,6 +102,7 @@ void RenderHeader(const ReportInput& in, TimeNs zero, Page& page) {
     end = start;
     for (const SyscallEvent& c : in.calls) end = std::max(end, c.exit_ns);
     for (const Packet& p : in.packets) end = std::max(end, p.ts_ns);
+    if (spill != nullptr) end = std::max(end, spill->last_ns);
   }
   std::string when = absl::StrCat("started ", FormatTimeOfDay(start), " UTC, ran ",
                                   FormatHumanDuration(end - start));
@@ -201,7 +147,10 @@ void RenderHeader(const ReportInput& in, TimeNs zero, Page& page) {
                   cap.kernel_dropped, " dropped by the kernel, ", cap.interface_dropped,
                   " by the interface");
   if (cap.undecodable > 0) absl::StrAppend(&capture, ", ", cap.undecodable, " undecodable");
-  if (in.totals != nullptr && in.totals->let_go()) {
+  if (in.totals != nullptr && in.totals->let_go() && spill != nullptr && spill->error.ok()) {
+    absl::StrAppend(&capture, "; ", Plural(spill->packets, "packet", "packets"),
+                    " in the --all timeline");
+  } else if (in.totals != nullptr && in.totals->let_go()) {
     absl::StrAppend(&capture, "; ", in.packets.size(), " of ", in.totals->packets_seen,
                     " kept for this report (the findings' context and the latest of each flow)");
   } else {
@@ -312,169 +261,6 @@ void RenderSummary(const ReportInput& in, TimeNs zero, Page& page) {
   }
 }
 
-// The left (syscall) or right (packet) text of a timeline row, and whether to colour it.
-struct Cell {
-  std::string text;
-  bool left = true;
-  const char* style = nullptr;
-  std::string mark = "  ";
-};
-
-Cell RowCell(const TimelineRow& row) {
-  Cell cell;
-  switch (row.kind) {
-    case TimelineRow::Kind::kPacket:
-      cell.left = false;
-      // The evidence tag comes first, next to the separator, pointing at the calls column.
-      cell.text = absl::StrCat(
-          row.findings.empty() ? "" : absl::StrCat("<-[", absl::StrJoin(row.findings, ","), "] "),
-          "#", row.packet->id, " ", FormatPacket(*row.packet));
-      if (!row.findings.empty()) cell.style = kYellow;
-      return cell;
-    case TimelineRow::Kind::kCallEntry:
-      cell.text = absl::StrCat(FormatCallHead(*row.call), " <unfinished ...>");
-      return cell;
-    case TimelineRow::Kind::kCall:
-    case TimelineRow::Kind::kCallExit: {
-      const SyscallEvent& c = *row.call;
-      if (row.kind == TimelineRow::Kind::kCall) {
-        cell.text = FormatCall(c);
-      } else if (c.finished) {
-        cell.text = absl::StrCat(FormatTask(c.pid, c.tid), " <... ", c.name, " resumed> ",
-                                 FormatCallOutcome(c));
-      } else {
-        cell.text =
-            absl::StrCat(FormatTask(c.pid, c.tid), " <... ", c.name, " still blocked after ",
-                         FormatHumanDuration(c.duration_ns()), ">");
-      }
-      absl::StrAppend(&cell.text, Tags(row.findings));
-      // A call that revealed a non-blocking connect's error shows a failure too.
-      const bool revealed_error = c.resolves_call.has_value() && c.resolved_error != 0;
-      if (c.failed() || !c.finished || revealed_error) {
-        cell.mark = "!!";
-        cell.style = kRed;
-      } else if (!row.findings.empty() && !c.resolves_call.has_value()) {
-        cell.mark = ">>";
-        cell.style = kRed;
-      }
-      return cell;
-    }
-    case TimelineRow::Kind::kOmitted:
-      break;
-  }
-  return cell;
-}
-
-std::string OmittedText(const TimelineRow& row) {
-  std::vector<std::string> parts;
-  if (row.omitted_calls > 0) parts.push_back(Plural(row.omitted_calls, "call", "calls"));
-  if (row.omitted_packets > 0) {
-    parts.push_back(Plural(row.omitted_packets, "packet", "packets"));
-  }
-  return absl::StrCat("... ", absl::StrJoin(parts, ", "), " omitted ...");
-}
-
-// Wrapping must not split strace's "<unfinished ...>" / "<... name" markers or a duration from
-// its unit: those spaces become \x01 (never present in escaped text) until the line is wrapped.
-constexpr char kGlue = '\x01';
-
-std::string Glue(std::string text) {
-  for (const std::string_view marker : {"<unfinished ...>", "<... "}) {
-    for (size_t at = text.find(marker); at != std::string::npos;
-         at = text.find(marker, at + marker.size())) {
-      const size_t space = text.find(' ', at);
-      if (space < at + marker.size()) text[space] = kGlue;
-    }
-  }
-  for (size_t i = 1; i + 1 < text.size(); ++i) {
-    if (text[i] != ' ' || text[i - 1] < '0' || text[i - 1] > '9') continue;
-    size_t unit = i + 1;
-    while (unit < text.size() && text[unit] >= 'a' && text[unit] <= 'z') ++unit;
-    const std::string_view word(text.data() + i + 1, unit - i - 1);
-    if (word == "ns" || word == "us" || word == "ms" || word == "s") text[i] = kGlue;
-  }
-  return text;
-}
-
-std::string Unglue(std::string text) {
-  std::replace(text.begin(), text.end(), kGlue, ' ');
-  return text;
-}
-
-std::string RStrip(std::string s) {
-  while (!s.empty() && s.back() == ' ') s.pop_back();
-  return s;
-}
-
-void RenderTimeline(const ReportInput& in, const TextOptions& options, TimeNs zero, Page& page) {
-  const std::vector<TimelineRow> rows = BuildTimeline(in, options.all);
-  page.Paragraph(absl::StrCat("TIMELINE: seconds since ", FormatTimeOfDay(zero), " UTC"), 4, kBold);
-  page.Paragraph(
-      "    !! failed or blocked call, >> successful call with a finding, [n] call of finding n, "
-      "<-[n] evidence for finding n",
-      4);
-  const bool omitted = std::any_of(rows.begin(), rows.end(), [](const TimelineRow& row) {
-    return row.kind == TimelineRow::Kind::kOmitted;
-  });
-  if (omitted) {
-    page.Paragraph("    only the events around findings are shown; --all shows every event", 4);
-  }
-  if (rows.empty()) {
-    page.Line("    (no calls and no packets recorded)");
-    return;
-  }
-  // The time column fits the relative time farthest from the zero.
-  TimeNs farthest = 0;
-  for (const TimelineRow& row : rows) {
-    if (row.kind == TimelineRow::Kind::kOmitted) continue;
-    farthest = std::max(farthest, row.time_ns >= zero ? row.time_ns - zero : zero - row.time_ns);
-  }
-  const size_t time_w = std::max<size_t>(9, Relative(zero + farthest, zero).size());
-  // time, space, 2-char mark, space, left, " | ", right. The syscall column takes what its
-  // longest row needs, between 30% and 50% of the room; packet lines, longer as a rule, get
-  // the rest. Cells are rendered again row by row below rather than kept: a --all timeline
-  // can have millions of rows.
-  size_t longest_left = 0;
-  for (const TimelineRow& row : rows) {
-    if (row.kind == TimelineRow::Kind::kOmitted || row.kind == TimelineRow::Kind::kPacket) {
-      continue;
-    }
-    longest_left = std::max(longest_left, EscapeForTerminal(RowCell(row).text).size());
-  }
-  const size_t avail = page.width() - time_w - 7;
-  const size_t left_w = std::clamp(longest_left, avail * 30 / 100, avail * 50 / 100);
-  const size_t right_w = avail - left_w;
-  const std::string blank_prefix(time_w + 4, ' ');
-  page.Line(RStrip(absl::StrCat(PadRight("TIME", time_w), "    ", PadRight("SYSCALLS", left_w),
-                                " | PACKETS (#frame)")));
-  page.Line(
-      absl::StrCat(std::string(time_w + 4 + left_w + 1, '-'), "+", std::string(right_w + 1, '-')));
-  for (size_t r = 0; r < rows.size(); ++r) {
-    const TimelineRow& row = rows[r];
-    if (row.kind == TimelineRow::Kind::kOmitted) {
-      page.Line(absl::StrCat(blank_prefix, OmittedText(row)), kDim);
-      continue;
-    }
-    const Cell cell = RowCell(row);
-    std::vector<std::string> lines =
-        WrapText(Glue(EscapeForTerminal(cell.text)), cell.left ? left_w : right_w, 2);
-    for (std::string& line : lines) line = Unglue(std::move(line));
-    for (size_t i = 0; i < lines.size(); ++i) {
-      const std::string time = i == 0 ? Relative(row.time_ns, zero) : "";
-      std::string line = absl::StrCat(std::string(time_w - time.size(), ' '), time, " ",
-                                      i == 0 ? cell.mark : "  ", " ");
-      if (cell.left) {
-        absl::StrAppend(&line, page.Styled(lines[i], cell.style),
-                        std::string(left_w - lines[i].size(), ' '), " |");
-      } else {
-        absl::StrAppend(&line, std::string(left_w, ' '), " | ", page.Styled(lines[i], cell.style));
-      }
-      page.Line(line);
-    }
-    page.Drain();
-  }
-}
-
 // What the calls column cannot show (operations submitted through io_uring), said before the
 // timeline so that a quiet calls column is not read as a quiet program.
 void RenderBlindSpots(const ReportInput& in, Page& page) {
@@ -486,14 +272,25 @@ void RenderBlindSpots(const ReportInput& in, Page& page) {
 }
 
 // A long session's report shows only part of what was seen: these say what the rest was.
-void RenderTotals(const ReportInput& in, Page& page) {
+void RenderTotals(const ReportInput& in, const SpilledTimeline* spill, Page& page) {
   if (in.totals == nullptr || !in.totals->let_go()) return;
   const SessionTotals& t = *in.totals;
   page.Line("TOTALS", kBold);
+  // What the timeline above holds: with --all, what its file holds (all of it unless writing
+  // the file failed); else what was kept around the findings.
+  std::string shown = absl::StrCat("the timeline above keeps ", t.calls_kept, " calls and ",
+                                   t.packets_kept, " packets around the findings");
+  if (spill != nullptr) {
+    shown = spill->error.ok()
+                ? absl::StrCat("the --all timeline above shows ", spill->calls, " calls and ",
+                               spill->packets, " packets, streamed from a temporary file")
+                : absl::StrCat("the --all timeline above shows only ", spill->calls,
+                               " calls and ", spill->packets, " packets (its file failed: ",
+                               spill->error.message(), ")");
+  }
   page.Paragraph(absl::StrCat("    ", Plural(t.calls_seen, "call", "calls"), " (", t.calls_failed,
-                              " failed), ", Plural(t.packets_seen, "packet", "packets"),
-                              "; the timeline above keeps ", t.calls_kept, " calls and ",
-                              t.packets_kept, " packets around the findings"),
+                              " failed), ", Plural(t.packets_seen, "packet", "packets"), "; ",
+                              shown),
                  8);
   constexpr size_t kShownServices = 10;
   for (size_t i = 0; i < t.by_service.size() && i < kShownServices; ++i) {
@@ -566,9 +363,12 @@ namespace {
 
 absl::Status RenderTextTo(const ReportInput& input, const TextOptions& options, Output& output) {
   Page page(static_cast<size_t>(std::max(options.width, kMinWidth)), options.color, output);
+  // The zero of the relative clock is the earliest event: of all spilled ones with --all.
+  const SpilledTimeline* spill = ShownSpill(input, options);
   TimeNs zero = FirstEventTime(input);
   if (input.calls.empty() && input.packets.empty()) zero = input.session.start_ns;
-  RenderHeader(input, zero, page);
+  if (spill != nullptr && spill->events() > 0) zero = spill->first_ns;
+  RenderHeader(input, spill, zero, page);
   RenderPeerCaptures(input.session, page);
   page.Blank();
   RenderSummary(input, zero, page);
@@ -576,7 +376,7 @@ absl::Status RenderTextTo(const ReportInput& input, const TextOptions& options, 
   RenderBlindSpots(input, page);
   RenderTimeline(input, options, zero, page);
   page.Blank();
-  RenderTotals(input, page);
+  RenderTotals(input, spill, page);
   RenderProcesses(input, zero, page);
   return page.Finish();
 }

@@ -343,6 +343,14 @@ ReportInput Session::Input() const {
   return in;
 }
 
+ReportInput Events::Input() const {
+  ReportInput in;
+  in.calls = calls;
+  in.packets = packets;
+  in.findings = findings;
+  return in;
+}
+
 Session MakeSession() {
   Session s;
   // [1] refused: connect(3) to :81, SYN and RST while the call is in the kernel.

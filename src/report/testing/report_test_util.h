@@ -44,6 +44,14 @@ Packet Icmp(uint64_t id, TimeNs ts, const std::string& sender, const std::string
 Finding MakeFinding(FindingKind kind, const SyscallEvent& call, std::vector<uint64_t> evidence,
                     const std::string& summary, const std::string& hint);
 
+// Calls, packets and findings with nothing else: a session for timeline tests.
+struct Events {
+  std::vector<SyscallEvent> calls;
+  std::vector<Packet> packets;
+  std::vector<Finding> findings;
+  ReportInput Input() const;
+};
+
 // One small, self-contained session per finding kind: the call, the packets that explain it,
 // and the finding, with a fragment of the packet text each kind must show.
 struct KindScenario {
