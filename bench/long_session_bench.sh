@@ -6,13 +6,17 @@
 # what attaching costs the service: its throughput untraced, under `strace -f -p` and under
 # `netcorr -p` (neither can use seccomp when attaching), medians of RUNS runs of 15 s.
 # Run by hand as root, not in CI:
-#   sudo bench/long_session_bench.sh [MINUTES] [RUNS] [NETCORR]   (defaults: 10, 3, build-bench)
-# RUNS 0 skips the attach-cost runs.
+#   sudo bench/long_session_bench.sh [MINUTES] [RUNS] [NETCORR] [RATE]
+#   (defaults: 10, 3, build-bench, 100)
+# RUNS 0 skips the attach-cost runs. RATE: requests per second of the long session's load, paced
+# in one-second batches so that minute 10 and minute 2 see the same load; 0: as fast as the
+# traced server answers (its rate then drifts with the VM).
 # Traffic stays on loopback; every process is stopped by its own PID.
 set -euo pipefail
 MINUTES=${1:-10}
 RUNS=${2:-3}
 NETCORR=${3:-}
+RATE=${4:-100}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 OUT=$(mktemp -d /tmp/netcorr-longbench.XXXXXX)
 PORT=18080
@@ -115,13 +119,23 @@ for variant in untraced strace strace+tcpdump netcorr-no-capture netcorr; do
 done
 fi
 
-echo "== long session: $MINUTES minutes attached under load" >&2
+echo "== long session: $MINUTES minutes attached under load (${RATE:-0} requests/s; 0: unpaced)" >&2
 "$NETCORR" -p "$server" --json -o "$OUT/long.json" -w "$OUT/long.pcapng" -C 200 -W 2 \
   2>"$OUT/long.err" &
 netcorr=$!
 pids+=("$netcorr")
 sleep 1.5
-(while :; do "$CLIENT" --host 127.0.0.1 --port "$PORT" --repeat 100000 >/dev/null 2>&1; done) &
+if ((RATE > 0)); then
+  # One batch of RATE requests a second; a batch that runs late starts the next one at once.
+  (while :; do
+    t0=$(date +%s%N)
+    "$CLIENT" --host 127.0.0.1 --port "$PORT" --repeat "$RATE" >/dev/null 2>&1
+    left=$(( (1000000000 - ($(date +%s%N) - t0)) / 1000000 ))
+    ((left > 0)) && sleep "$(awk -v ms="$left" 'BEGIN {printf "%.3f", ms / 1000}')"
+  done) &
+else
+  (while :; do "$CLIENT" --host 127.0.0.1 --port "$PORT" --repeat 100000 >/dev/null 2>&1; done) &
+fi
 load=$!
 pids+=("$load")
 echo
