@@ -20,7 +20,7 @@ if [[ -n "${NETCORR:-}" ]]; then
   TRACER=("$NETCORR" --no-capture -o /dev/null --)
 else
   SRCS=()
-  for f in "$ROOT"/tracer/*.cc "$ROOT"/src/model/*.cc; do
+  for f in "$ROOT"/tracer/*.cc "$ROOT"/src/model/*.cc "$ROOT"/src/socket_model/*.cc; do
     [[ "$f" == *_test.cc ]] && continue
     SRCS+=("$f")
   done
