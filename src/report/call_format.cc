@@ -123,7 +123,10 @@ std::string FormatCallOutcome(const SyscallEvent& call) {
   }
   std::string out = call.error != 0 ? absl::StrCat("= -1 ", ErrnoName(call.error))
                                     : absl::StrCat("= ", call.result);
-  absl::StrAppend(&out, " (", FormatHumanDuration(call.duration_ns()), ")");
+  // A call recorded at its entry (close() of a socket: one stop) has no measured duration.
+  if (call.duration_ns() > 0) {
+    absl::StrAppend(&out, " (", FormatHumanDuration(call.duration_ns()), ")");
+  }
   if (call.resolves_call.has_value()) {
     absl::StrAppend(
         &out, " [connect outcome: ",
