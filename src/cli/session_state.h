@@ -146,7 +146,6 @@ class SessionState : public tracer::EventSink {
   // Runs while the tracee waits at the call's entry: once this returns, the kernel filter
   // already lets the flow's first packet through.
   void BeforeTraffic(const tracer::TrafficIntent& intent) override {
-    StartCapture();
     if (intent.unseen_flows) {
       // io_uring: the ring's connects and sends will announce nothing; take every flow.
       capture::FlowTerm tcp{Transport::kTcp, {}, 0, /*any_flow=*/true};
@@ -335,7 +334,7 @@ class SessionState : public tracer::EventSink {
       return t.transport == Transport::kTcp || t.transport == Transport::kUdp;
     });
     if (!any) return;
-    StartCapture();
+    StartCapture();  // if no call on an IP socket started it yet (an inherited socket)
     WaitForCaptureDecision();
     std::lock_guard<std::mutex> lock(filter_mu_);
     bool changed = false;
